@@ -1,0 +1,262 @@
+"""An asyncio client for Plaza: sign in, connect, send poses, mirror the visible avatars.
+
+    session = await sign_in_guest("http://127.0.0.1:8080", "민지", "ko")
+    async with PlazaClient(session.ws_url, session.token) as client:
+        await client.move(1.0, 0.0, 2.0)
+        await client.wait_for(lambda c: len(c.mirror.slots) > 0)
+
+The client keeps a ``WorldMirror`` from the WORLD frames, records corrections and errors,
+and estimates the server clock offset from PING/PONG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from plaza_client.mirror import WorldMirror
+from world.codec import (
+    Correction,
+    ErrorMessage,
+    Move,
+    Ping,
+    Pong,
+    Pose,
+    Welcome,
+    WorldFrame,
+    decode_server,
+    encode_client,
+)
+from world.protocol import SUBPROTOCOL
+
+__all__ = ["GuestSession", "PlazaClient", "SignInError", "sign_in_guest"]
+
+
+class SignInError(RuntimeError):
+    """The server refused a sign-in; ``status`` and ``reason`` say why."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"sign-in refused ({status}): {reason}")
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class GuestSession:
+    """A guest token and where to use it."""
+
+    token: str
+    ws_url: str
+    subject: str
+    name: str
+    expires_at: float
+
+
+def _post_json(url: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            result: dict[str, Any] = json.loads(response.read())
+            return result
+    except urllib.error.HTTPError as exc:
+        try:
+            reason = json.loads(exc.read()).get("reason", exc.reason)
+        except (ValueError, AttributeError):
+            reason = str(exc.reason)
+        raise SignInError(exc.code, reason) from None
+
+
+async def sign_in_guest(
+    http_url: str, name: str, locale: str = "ko", timeout: float = 10.0
+) -> GuestSession:
+    """``POST /api/auth/guest``: a guest token for ``name``."""
+    body = await asyncio.to_thread(
+        _post_json,
+        http_url.rstrip("/") + "/api/auth/guest",
+        {"name": name, "locale": locale},
+        timeout,
+    )
+    return GuestSession(
+        body["token"], body["ws_url"], body["subject"], body["name"], body["expires_at"]
+    )
+
+
+@dataclass
+class _Clock:
+    offset: float = 0.0  # server time minus local time, seconds
+    rtt: float = float("inf")
+
+
+@dataclass
+class PlazaClient:
+    """One connection to the world and the client's view of it."""
+
+    ws_url: str
+    token: str
+    connection: ClientConnection | None = None
+    welcome: dict[str, Any] = field(default_factory=dict)
+    mirror: WorldMirror = field(default_factory=WorldMirror)
+    corrections: list[Correction] = field(default_factory=list)
+    errors: list[ErrorMessage] = field(default_factory=list)
+    frames: int = 0
+    bytes_received: int = 0
+    clock: _Clock = field(default_factory=_Clock)
+    close_code: int | None = None
+    close_reason: str = ""
+    _seq: int = 0
+    _pose_seq: int = 0
+    _changed: asyncio.Condition | None = None
+    _reader: asyncio.Task[None] | None = None
+    _pongs: dict[float, asyncio.Future[Pong]] = field(default_factory=dict)
+
+    @property
+    def avatar_id(self) -> int:
+        """This client's public avatar id (from WELCOME)."""
+        return int(self.welcome["avatar_id"])
+
+    async def connect(self, timeout: float = 10.0) -> dict[str, Any]:
+        """Open the WebSocket (token in the query) and wait for WELCOME."""
+        sep = "&" if "?" in self.ws_url else "?"
+        self.connection = await connect(
+            f"{self.ws_url}{sep}token={self.token}",
+            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            max_size=None,
+            compression=None,
+            open_timeout=timeout,
+        )
+        self._changed = asyncio.Condition()
+        first = decode_server(await asyncio.wait_for(self.connection.recv(), timeout))
+        if not isinstance(first, Welcome):
+            raise RuntimeError(f"expected WELCOME, got {first!r}")
+        self.welcome = first.info
+        self.mirror = WorldMirror(origin=np.asarray(first.info["zone"]["origin"], dtype=np.float64))
+        self._seq = 0
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+        return self.welcome
+
+    async def __aenter__(self) -> PlazaClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection and stop reading."""
+        if self.connection is not None:
+            await self.connection.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+
+    async def send_raw(self, data: bytes | str) -> None:
+        """Send arbitrary bytes (tests use this to send bad input)."""
+        assert self.connection is not None
+        await self.connection.send(data)
+
+    async def move(
+        self, x: float, y: float, z: float, yaw: float = 0.0, anim: int = 0, flags: int = 0
+    ) -> int:
+        """Send a MOVE with the next sequence number; returns that number."""
+        self._seq += 1
+        await self.send_raw(encode_client(Move(self._seq, x, y, z, yaw, anim, flags)))
+        return self._seq
+
+    async def pose(
+        self, head: tuple[float, ...], left: tuple[float, ...], right: tuple[float, ...]
+    ) -> int:
+        """Send a POSE (VR head and hands relative to the avatar root)."""
+        self._pose_seq += 1
+        await self.send_raw(encode_client(Pose(self._pose_seq, head, left, right)))
+        return self._pose_seq
+
+    async def sync_clock(self, samples: int = 5, timeout: float = 5.0) -> float:
+        """Estimate the server clock offset from PING/PONG, keeping the lowest-RTT sample."""
+        loop = asyncio.get_running_loop()
+        for _ in range(samples):
+            sent = time.time()
+            future: asyncio.Future[Pong] = loop.create_future()
+            self._pongs[sent] = future
+            await self.send_raw(encode_client(Ping(sent)))
+            pong = await asyncio.wait_for(future, timeout)
+            received = time.time()
+            rtt = received - sent
+            if rtt < self.clock.rtt:
+                self.clock = _Clock(pong.server_time - (sent + received) / 2, rtt)
+        return self.clock.offset
+
+    def server_now(self) -> float:
+        """Local time corrected by the estimated clock offset."""
+        return time.time() + self.clock.offset
+
+    async def wait_for(
+        self, predicate: Callable[[PlazaClient], bool], timeout: float = 10.0
+    ) -> None:
+        """Wait until ``predicate(self)`` holds after some received message."""
+        assert self._changed is not None
+
+        async def wait() -> None:
+            assert self._changed is not None
+            async with self._changed:
+                await self._changed.wait_for(lambda: predicate(self) or self.closed)
+            if not predicate(self):
+                raise ConnectionError(f"connection closed ({self.close_code} {self.close_reason})")
+
+        await asyncio.wait_for(wait(), timeout)
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection has closed."""
+        return self.close_code is not None
+
+    async def _read(self) -> None:
+        assert self.connection is not None and self._changed is not None
+        try:
+            async for data in self.connection:
+                assert isinstance(data, bytes)
+                self.bytes_received += len(data)
+                message = decode_server(data)
+                if isinstance(message, WorldFrame):
+                    self.mirror.apply(message)
+                    self.frames += 1
+                elif isinstance(message, Correction):
+                    self.corrections.append(message)
+                elif isinstance(message, ErrorMessage):
+                    self.errors.append(message)
+                elif isinstance(message, Pong):
+                    future = self._pongs.pop(message.client_time, None)
+                    if future is not None and not future.done():
+                        future.set_result(message)
+                async with self._changed:
+                    self._changed.notify_all()
+        except ConnectionClosed:
+            pass
+        finally:
+            # The code and reason the server sent (1006 when the socket dropped without one).
+            code = self.connection.close_code
+            self.close_code = code if code is not None else 1006
+            self.close_reason = self.connection.close_reason or ""
+            async with self._changed:
+                self._changed.notify_all()

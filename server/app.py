@@ -1,0 +1,174 @@
+"""The Plaza server process: HTTP API, WebSocket gateway and the world tick, wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+
+from server.auth import AuthError, TokenIssuer
+from server.config import ServerConfig
+from server.gateway import WS_PATH, Gateway
+from server.http import HttpError, HttpServer, Request, Response, Router
+from server.metrics import CONTENT_TYPE, Registry
+from server.world_loop import WorldLoop
+from world.protocol import SUBPROTOCOL, CloseCode
+from world.world import World, WorldConfig
+from world.zone_layout import LayoutError, ZoneLayout
+
+__all__ = ["PlazaServer", "load_layout", "run_server"]
+
+log = logging.getLogger("plaza")
+
+
+def load_layout(path: str | object) -> ZoneLayout:
+    """Read and validate a zone layout file; exits with a message naming the file on error."""
+    try:
+        with open(str(path), encoding="utf-8") as f:
+            return ZoneLayout.from_dict(json.load(f))
+    except (OSError, json.JSONDecodeError, LayoutError) as exc:
+        raise SystemExit(f"cannot load zone layout {path}: {exc}") from None
+
+
+class PlazaServer:
+    """One Plaza process. ``start`` binds everything; ``stop`` closes it in order."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.metrics = Registry()
+        self.layout = load_layout(config.zone_file)
+        self.issuer = TokenIssuer.load_or_create(config.data_dir)
+        self.world = World(
+            self.layout, WorldConfig(capacity=config.capacity, tick_rate=config.tick_rate)
+        )
+        self.gateway = Gateway(self.world, self.issuer, self.metrics)
+        self.loop = WorldLoop(self.world, self.gateway, self.metrics, config.tick_rate)
+        self.http = HttpServer(self._routes(), config.host, config.http_port)
+        self.ready = False
+        self.started_at = time.time()
+
+    async def start(self) -> None:
+        """Bind the HTTP and WebSocket ports and start ticking."""
+        await self.gateway.start(self.config.host, self.config.ws_port)
+        await self.http.start()
+        self.loop.start()
+        self.ready = True
+        log.info(
+            "plaza serving http://%s:%d and %s",
+            self.config.host,
+            self.http.port,
+            self.ws_url,
+        )
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket URL clients are told to use."""
+        if self.config.public_ws_url:
+            return self.config.public_ws_url
+        return f"ws://{self.config.host}:{self.gateway.port}{WS_PATH}"
+
+    async def stop(
+        self, code: CloseCode = CloseCode.GOING_AWAY, reason: str = "server shutting down"
+    ) -> None:
+        """Readiness goes false, clients are closed with ``code``, the tick stops."""
+        self.ready = False
+        await self.gateway.close(code, reason)
+        await self.loop.stop()
+        await self.http.close()
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def _routes(self) -> Router:
+        router = Router()
+        router.add("GET", "/healthz", self._healthz)
+        router.add("GET", "/readyz", self._readyz)
+        router.add("GET", "/metrics", self._metrics)
+        router.add("GET", "/api/config", self._api_config)
+        router.add("POST", "/api/auth/guest", self._guest)
+        router.add("GET", "/.well-known/jwks.json", self._jwks)
+        return router
+
+    async def _healthz(self, request: Request) -> Response:
+        return Response.text("ok\n")
+
+    async def _readyz(self, request: Request) -> Response:
+        if self.ready:
+            return Response.text("ready\n")
+        return Response.text("not ready\n", status=503)
+
+    async def _metrics(self, request: Request) -> Response:
+        return Response.text(self.metrics.render(), content_type=CONTENT_TYPE)
+
+    async def _api_config(self, request: Request) -> Response:
+        return Response.json(
+            {
+                "ws_url": self.ws_url,
+                "subprotocol": SUBPROTOCOL,
+                "tick_rate": self.config.tick_rate,
+                "zone": self.layout.to_wire(),
+            }
+        )
+
+    async def _guest(self, request: Request) -> Response:
+        body = request.json()
+        if not isinstance(body, dict):
+            raise HttpError(400, "bad_request", "expected a JSON object with name and locale")
+        name = body.get("name")
+        locale = body.get("locale", "ko")
+        if not isinstance(name, str) or not isinstance(locale, str):
+            raise HttpError(400, "bad_request", "name and locale must be strings")
+        try:
+            token, identity = self.issuer.mint_guest(name, locale)
+        except (ValueError, AuthError) as exc:
+            raise HttpError(400, "bad_request", str(exc)) from None
+        return Response.json(
+            {
+                "token": token,
+                "subject": identity.subject,
+                "name": identity.name,
+                "role": str(identity.role),
+                "locale": identity.locale,
+                "expires_at": identity.expires_at,
+                "ws_url": self.ws_url,
+            }
+        )
+
+    async def _jwks(self, request: Request) -> Response:
+        return Response.json(self.issuer.jwks())
+
+
+def _install_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+async def _serve(config: ServerConfig) -> None:
+    server = PlazaServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop.set()))
+    print(
+        f"plaza: ready on http://{config.host}:{server.http.port} and {server.ws_url}", flush=True
+    )
+    await stop.wait()
+    log.info("received %s, shutting down", received[0].name if received else "stop")
+    await server.stop(CloseCode.GOING_AWAY, "server shutting down")
+
+
+def run_server(config: ServerConfig) -> None:
+    """Run until SIGTERM or SIGINT, then shut down cleanly."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    _install_uvloop()
+    asyncio.run(_serve(config))

@@ -1,0 +1,110 @@
+"""The ``plaza`` command: serve, token, bots, bench."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+from collections.abc import Sequence
+
+from server.config import add_serve_arguments, config_from_args
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from server.app import run_server
+
+    run_server(config_from_args(args))
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from server.auth import ACCESS_TOKEN_TTL_S, TokenIssuer
+    from world.roles import parse_role
+
+    try:
+        role = parse_role(args.role)
+        issuer = TokenIssuer.load_or_create(args.data_dir)
+        subject = args.subject or f"local:{args.name}"
+        token = issuer.mint(
+            subject=subject,
+            name=args.name,
+            role=role,
+            locale=args.locale,
+            ttl_s=min(args.ttl, ACCESS_TOKEN_TTL_S),
+        )
+    except ValueError as exc:
+        print(f"plaza token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def _bots(args: argparse.Namespace) -> int:
+    from plaza_client.bots import main as bots_main
+
+    return bots_main(args)
+
+
+def _bench_tick(args: argparse.Namespace) -> int:
+    from server.bench import tick
+
+    tick.report(tick.run(args))
+    return 0
+
+
+def _bench_load(args: argparse.Namespace) -> int:
+    from server.bench import load
+
+    return load.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``plaza``."""
+    parser = argparse.ArgumentParser(prog="plaza", description="Plaza civic metaverse server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    add_serve_arguments(serve)
+    serve.set_defaults(run=_serve)
+
+    token = commands.add_parser("token", help="mint a token for local use")
+    token.add_argument("--name", required=True)
+    token.add_argument(
+        "--role", default="citizen", help="guest|citizen|staff|organizer|moderator|admin"
+    )
+    token.add_argument("--locale", default="ko")
+    token.add_argument("--subject", default=None, help="user id (default local:<name>)")
+    token.add_argument("--ttl", type=int, default=900, help="seconds, at most 900")
+    token.add_argument("--data-dir", type=pathlib.Path, default=pathlib.Path("data"))
+    token.set_defaults(run=_token)
+
+    from plaza_client.bots import add_arguments as add_bot_arguments
+
+    bots = commands.add_parser("bots", help="random-walking bots against a running server")
+    add_bot_arguments(bots)
+    bots.set_defaults(run=_bots)
+
+    bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
+        dest="bench", required=True
+    )
+    from server.bench import load, tick
+
+    tick_parser = bench.add_parser("tick", help="the world step alone, no sockets")
+    tick.add_arguments(tick_parser)
+    tick_parser.set_defaults(run=_bench_tick)
+    load_parser = bench.add_parser("load", help="server and bots over real sockets")
+    load.add_arguments(load_parser)
+    load_parser.set_defaults(run=_bench_load)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``plaza`` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""Server settings: command-line options, falling back to environment variables, then defaults."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+from dataclasses import dataclass
+
+__all__ = ["ServerConfig", "add_serve_arguments"]
+
+_DEFAULT_ZONE = (
+    pathlib.Path(__file__).resolve().parent.parent / "assets" / "zones" / "seoul_plaza.json"
+)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``plaza serve`` needs to start."""
+
+    host: str = "127.0.0.1"
+    http_port: int = 8080
+    ws_port: int = 8081
+    tick_rate: float = 20.0
+    capacity: int = 20_000
+    data_dir: pathlib.Path = pathlib.Path("data")
+    zone_file: pathlib.Path = _DEFAULT_ZONE
+    public_ws_url: str | None = None
+
+    @property
+    def ws_url(self) -> str:
+        """Where clients connect, as told by ``GET /api/config``."""
+        return self.public_ws_url or f"ws://{self.host}:{self.ws_port}/ws"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``plaza serve``; each defaults to a PLAZA_* environment variable."""
+    parser.add_argument(
+        "--host", default=_env("PLAZA_HOST", "127.0.0.1"), help="bind address (PLAZA_HOST)"
+    )
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=int(_env("PLAZA_HTTP_PORT", "8080")),
+        help="HTTP port (PLAZA_HTTP_PORT)",
+    )
+    parser.add_argument(
+        "--ws-port",
+        type=int,
+        default=int(_env("PLAZA_WS_PORT", "8081")),
+        help="WebSocket port (PLAZA_WS_PORT)",
+    )
+    parser.add_argument(
+        "--tick-rate",
+        type=float,
+        default=float(_env("PLAZA_TICK_RATE", "20")),
+        help="world ticks per second (PLAZA_TICK_RATE)",
+    )
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=int(_env("PLAZA_CAPACITY", "20000")),
+        help="max avatars (PLAZA_CAPACITY)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=pathlib.Path,
+        default=pathlib.Path(_env("PLAZA_DATA_DIR", "data")),
+        help="data folder (PLAZA_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--zone",
+        type=pathlib.Path,
+        default=pathlib.Path(_env("PLAZA_ZONE", str(_DEFAULT_ZONE))),
+        help="zone layout JSON (PLAZA_ZONE)",
+    )
+    parser.add_argument(
+        "--public-ws-url",
+        default=os.environ.get("PLAZA_PUBLIC_WS_URL"),
+        help="WebSocket URL told to clients (PLAZA_PUBLIC_WS_URL)",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """Build a validated config from parsed options."""
+    if not 1.0 <= args.tick_rate <= 120.0:
+        raise SystemExit(f"--tick-rate must be within 1..120, got {args.tick_rate}")
+    for name in ("http_port", "ws_port"):
+        port = getattr(args, name)
+        if not 0 <= port <= 65535:
+            raise SystemExit(f"--{name.replace('_', '-')} must be a port number, got {port}")
+    return ServerConfig(
+        host=args.host,
+        http_port=args.http_port,
+        ws_port=args.ws_port,
+        tick_rate=args.tick_rate,
+        capacity=args.capacity,
+        data_dir=args.data_dir,
+        zone_file=args.zone,
+        public_ws_url=args.public_ws_url,
+    )

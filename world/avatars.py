@@ -1,0 +1,189 @@
+"""AvatarTable: every avatar's state as a structure of preallocated numpy arrays.
+
+Rows ``0..count-1`` are the live avatars, packed densely so the hot path works on plain
+slices (the "live view") without masks. Leaving is an O(1) swap-remove: the last row moves
+into the hole. Because rows move, the outside world names an avatar by its public id, a
+generational handle: ``id = generation << handle_bits | handle``. A handle is reused only with
+a new generation, so a stale id never reaches a newcomer, and the id-to-row map is two
+handle-sized arrays instead of a dictionary (lookups vectorise with a mask and a shift).
+
+Only this module changes row layout; other modules write fields through the live view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from world.quantize import BODY_STATE_BYTES, POSE_JOINTS, POSE_STATE_BYTES
+
+__all__ = ["MAX_CAPACITY", "AvatarDescription", "AvatarTable"]
+
+# Ids are u32 on the wire; the generation must stay at least 1 so 0 can mean "no avatar".
+MAX_CAPACITY = 1 << 20
+_ID_SPACE = 1 << 32
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class AvatarDescription:
+    """What an observer is told once, when an avatar enters its view."""
+
+    name: str
+    appearance: dict[str, Any] = field(default_factory=dict)
+    role: str = "guest"
+
+    def to_wire(self) -> dict[str, Any]:
+        """The description map carried by an enter entry."""
+        return {"name": self.name, "appearance": self.appearance, "role": self.role}
+
+    @cached_property
+    def wire(self) -> dict[str, Any]:
+        """``to_wire()``, computed once: it is sent with every enter of this avatar."""
+        return self.to_wire()
+
+
+class AvatarTable:
+    """Structure-of-arrays storage for up to ``capacity`` avatars with O(1) add and remove."""
+
+    def __init__(self, capacity: int) -> None:
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise ValueError(f"capacity must be within 1..{MAX_CAPACITY}, got {capacity}")
+        self.capacity = capacity
+        self.count = 0
+        # Body state in zone coordinates (metres, radians).
+        self.position = np.zeros((capacity, 3), dtype=np.float32)
+        self.yaw = np.zeros(capacity, dtype=np.float32)
+        self.anim = np.zeros(capacity, dtype=np.uint8)
+        self.flags = np.zeros(capacity, dtype=np.uint8)
+        # VR head, left hand, right hand: offset from the root (m) and quaternion xyzw.
+        self.pose = np.zeros((capacity, POSE_JOINTS, 7), dtype=np.float32)
+        self.instance = np.zeros(capacity, dtype=np.int32)
+        # Bumped whenever the quantised body (or pose) bytes change; observers compare them
+        # with what they last sent, so an idle avatar costs nothing on the wire.
+        self.version = np.zeros(capacity, dtype=np.uint32)
+        self.pose_version = np.zeros(capacity, dtype=np.uint32)
+        self.body_bytes = np.zeros((capacity, BODY_STATE_BYTES), dtype=np.uint8)
+        self.pose_bytes = np.zeros((capacity, POSE_STATE_BYTES), dtype=np.uint8)
+        # Movement allowance in metres (see world.movement).
+        self.move_budget = np.zeros(capacity, dtype=np.float32)
+        self.last_seq = np.zeros(capacity, dtype=np.int64)
+        self.ids = np.zeros(capacity, dtype=np.int64)
+        self.handles = np.zeros(capacity, dtype=np.int64)
+        self._columns: list[npt.NDArray[Any]] = [
+            self.position,
+            self.yaw,
+            self.anim,
+            self.flags,
+            self.pose,
+            self.instance,
+            self.version,
+            self.pose_version,
+            self.body_bytes,
+            self.pose_bytes,
+            self.move_budget,
+            self.last_seq,
+            self.ids,
+            self.handles,
+        ]
+        # A power-of-two handle space turns id -> handle into a mask instead of a division.
+        self.handle_bits = max(1, (capacity - 1).bit_length())
+        self._handle_mask = (1 << self.handle_bits) - 1
+        self._handle_row = np.full(1 << self.handle_bits, -1, dtype=np.int64)
+        self._handle_gen = np.ones(1 << self.handle_bits, dtype=np.int64)
+        # Handles are handed out lowest first so small worlds keep small ids.
+        self._free: list[int] = list(range(capacity - 1, -1, -1))
+        self._max_generation = (_ID_SPACE - 1) >> self.handle_bits
+        # Counts removals, so observers can skip looking for departures when there were none.
+        self.removals = 0
+        self.descriptions: dict[int, AvatarDescription] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def full(self) -> bool:
+        """True when no row is free."""
+        return self.count >= self.capacity
+
+    def add(self, description: AvatarDescription, position: npt.ArrayLike, yaw: float = 0.0) -> int:
+        """Append an avatar and return its public id. Raises ``OverflowError`` when full."""
+        if not self._free:
+            raise OverflowError("avatar table is full")
+        handle = self._free.pop()
+        row = self.count
+        self.count += 1
+        avatar_id = (int(self._handle_gen[handle]) << self.handle_bits) | handle
+        self._handle_row[handle] = row
+        for column in self._columns:
+            column[row] = 0
+        self.position[row] = position
+        self.yaw[row] = yaw
+        self.version[row] = 1
+        self.pose_version[row] = 1
+        self.ids[row] = avatar_id
+        self.handles[row] = handle
+        self.descriptions[avatar_id] = description
+        return avatar_id
+
+    def remove(self, avatar_id: int) -> bool:
+        """Swap-remove an avatar by id. Returns False if the id is not live."""
+        row = self.row_of(avatar_id)
+        if row < 0:
+            return False
+        handle = int(self.handles[row])
+        last = self.count - 1
+        if row != last:
+            for column in self._columns:
+                column[row] = column[last]
+            self._handle_row[self.handles[row]] = row
+        self.count = last
+        self._handle_row[handle] = -1
+        generation = int(self._handle_gen[handle]) + 1
+        self._handle_gen[handle] = 1 if generation > self._max_generation else generation
+        self._free.append(handle)
+        self.removals += 1
+        del self.descriptions[avatar_id]
+        return True
+
+    def row_of(self, avatar_id: int) -> int:
+        """The current row of a live avatar id, or -1."""
+        if avatar_id <= 0:
+            return -1
+        handle, generation = avatar_id & self._handle_mask, avatar_id >> self.handle_bits
+        if self._handle_gen[handle] != generation:
+            return -1
+        return int(self._handle_row[handle])
+
+    def handle_of(self, avatar_id: int) -> int:
+        """The handle of a live avatar id, or -1. Handles index per-avatar side tables."""
+        return avatar_id & self._handle_mask if self.row_of(avatar_id) >= 0 else -1
+
+    def rows_of(self, avatar_ids: IntArray) -> IntArray:
+        """Vectorised ``row_of``: -1 where an id is 0, stale or unknown."""
+        ids = np.asarray(avatar_ids, dtype=np.int64)
+        handles = ids & self._handle_mask
+        live = (self._handle_gen[handles] == (ids >> self.handle_bits)) & (ids > 0)
+        return np.where(live, self._handle_row[handles], -1)
+
+    def rows_of_live(self, avatar_ids: IntArray) -> IntArray:
+        """``rows_of`` for ids known to be live or 0 (no departures since they were checked)."""
+        ids = np.asarray(avatar_ids, dtype=np.int64)
+        return np.where(ids > 0, self._handle_row[ids & self._handle_mask], -1)
+
+    def rows_by_handle(self, handles: IntArray) -> IntArray:
+        """Rows of the given handles, -1 for a free handle."""
+        return self._handle_row[np.asarray(handles, dtype=np.int64)]
+
+    def live_ids(self) -> IntArray:
+        """The public ids of the live rows, in row order (a view)."""
+        return self.ids[: self.count]
+
+    def live_handles(self) -> IntArray:
+        """The handles of the live rows, in row order (a view)."""
+        return self.handles[: self.count]

@@ -1,0 +1,333 @@
+"""The sans-I/O codec of ``plaza.v1``: bytes in, messages out; messages in, bytes out.
+
+Every message is one msgpack array ``[opcode, ...]``. Decoding checks the frame size, the
+msgpack structure against explicit limits, and each field's type and range, raising
+``ProtocolError`` with an ``ErrorCode`` and a reason a client developer can act on. Nothing
+here knows about sockets or event loops, so tests feed bytes and read bytes.
+
+``decode_client`` is what the server runs on input; ``decode_server`` is the client side
+(the Python SDK and the tests use it). WORLD frames are encoded by ``world.deltas``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import msgpack
+
+from world.protocol import (
+    FLAG_MASK_CLIENT,
+    MAX_CLIENT_FRAME_BYTES,
+    MAX_POSE_REACH_M,
+    MAX_STRING_BYTES,
+    ErrorCode,
+    Opcode,
+)
+
+__all__ = [
+    "ClientMessage",
+    "Correction",
+    "ErrorMessage",
+    "Move",
+    "Ping",
+    "Pong",
+    "Pose",
+    "ProtocolError",
+    "ServerMessage",
+    "Welcome",
+    "WorldFrame",
+    "decode_client",
+    "decode_server",
+    "encode_client",
+    "encode_correction",
+    "encode_error",
+    "encode_pong",
+    "encode_welcome",
+]
+
+# Structural limits handed to the msgpack unpacker: the largest client message is a POSE
+# (an array of 3 arrays of 7 numbers), so anything deeper or longer is not ours.
+_MAX_ARRAY_LEN = 16
+_MAX_MAP_LEN = 16
+_U32 = 0xFFFFFFFF
+# Server frames carry up to 254 slots of rows; the client-side limits are generous.
+_SERVER_MAX_BIN = 1 << 20
+_SERVER_MAX_ARRAY = 4096
+
+
+class ProtocolError(ValueError):
+    """A message was refused. ``code`` goes into the ERROR reply; ``reason`` says why."""
+
+    def __init__(self, code: ErrorCode, reason: str, opcode: int | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.opcode = opcode
+
+
+class Move(NamedTuple):
+    """The client's avatar body: absolute position (m, zone coordinates), yaw (rad), anim, flags.
+
+    A named tuple, so a tick's moves become one numpy array in a single call.
+    """
+
+    seq: int
+    x: float
+    y: float
+    z: float
+    yaw: float
+    anim: int
+    flags: int
+
+
+@dataclass(frozen=True)
+class Pose:
+    """VR head, left and right hand: each (dx, dy, dz, qx, qy, qz, qw), offsets from the root."""
+
+    seq: int
+    head: tuple[float, ...]
+    left: tuple[float, ...]
+    right: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Ping:
+    """Clock sync request: the client's own clock reading, echoed back in PONG."""
+
+    client_time: float
+
+
+ClientMessage = Move | Pose | Ping
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """First message after the upgrade: who you are and the world's parameters."""
+
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WorldFrame:
+    """One tick's delta: leaves, then enters, then body and pose rows, applied in that order."""
+
+    tick: int
+    server_time: float
+    leaves: list[int]
+    enters: list[list[Any]]
+    body: bytes
+    poses: bytes
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The server moved the avatar: where it is now, and the seq of the MOVE it answers."""
+
+    seq: int
+    x: float
+    y: float
+    z: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pong:
+    """Clock sync reply."""
+
+    client_time: float
+    server_time: float
+
+
+@dataclass(frozen=True)
+class ErrorMessage:
+    """A refused message; the connection stays open."""
+
+    code: int
+    reason: str
+    opcode: int | None
+
+
+ServerMessage = Welcome | WorldFrame | Correction | Pong | ErrorMessage
+
+_packer_options: dict[str, Any] = {"use_bin_type": True}
+
+
+def _pack(obj: list[Any]) -> bytes:
+    data: bytes = msgpack.packb(obj, **_packer_options)
+    return data
+
+
+def _unpack(data: bytes, *, client: bool) -> list[Any]:
+    try:
+        if client:
+            obj = msgpack.unpackb(
+                data,
+                raw=False,
+                strict_map_key=True,
+                max_str_len=MAX_STRING_BYTES,
+                max_bin_len=MAX_STRING_BYTES,
+                max_array_len=_MAX_ARRAY_LEN,
+                max_map_len=_MAX_MAP_LEN,
+                max_ext_len=0,
+            )
+        else:
+            obj = msgpack.unpackb(
+                data,
+                raw=False,
+                strict_map_key=False,
+                max_bin_len=_SERVER_MAX_BIN,
+                max_array_len=_SERVER_MAX_ARRAY,
+            )
+    except msgpack.ExtraData:
+        raise ProtocolError(ErrorCode.MALFORMED, "trailing bytes after the message") from None
+    except (ValueError, msgpack.UnpackException) as exc:
+        raise ProtocolError(ErrorCode.MALFORMED, f"not a valid msgpack message: {exc}") from None
+    if not isinstance(obj, list) or not obj:
+        raise ProtocolError(ErrorCode.MALFORMED, "a message is a non-empty msgpack array")
+    if not isinstance(obj[0], int) or isinstance(obj[0], bool):
+        raise ProtocolError(ErrorCode.MALFORMED, "the first element must be an integer opcode")
+    return obj
+
+
+def _uint(value: Any, name: str, limit: int, opcode: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limit:
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"{name} must be an integer 0..{limit}", opcode)
+    return value
+
+
+def _real(value: Any, name: str, opcode: int, bound: float = 1e6) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"{name} must be a number", opcode)
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > bound:
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, f"{name} must be finite and within ±{bound:g}", opcode
+        )
+    return number
+
+
+def _arity(msg: list[Any], n: int, shape: str) -> None:
+    if len(msg) != n:
+        raise ProtocolError(ErrorCode.MALFORMED, f"expected {shape}", msg[0])
+
+
+def _joint(value: Any, name: str) -> tuple[float, ...]:
+    op = int(Opcode.POSE)
+    if not isinstance(value, list) or len(value) != 7:
+        raise ProtocolError(ErrorCode.MALFORMED, f"{name} must be [dx, dy, dz, qx, qy, qz, qw]", op)
+    offset = [_real(v, f"{name} offset", op, MAX_POSE_REACH_M) for v in value[:3]]
+    quat = [_real(v, f"{name} rotation", op, 2.0) for v in value[3:]]
+    norm = math.sqrt(sum(q * q for q in quat))
+    # Clients normalise in float32; anything far from unit length is not a rotation.
+    if not 0.5 <= norm <= 1.5:
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"{name} rotation must be a unit quaternion", op)
+    return (*offset, *(q / norm for q in quat))
+
+
+def decode_client(data: bytes | bytearray | memoryview | str) -> ClientMessage:
+    """Decode one client frame. Raises ``ProtocolError`` for anything not in the contract."""
+    if isinstance(data, str):
+        raise ProtocolError(ErrorCode.MALFORMED, "text frames are not accepted; send binary")
+    if len(data) > MAX_CLIENT_FRAME_BYTES:
+        raise ProtocolError(ErrorCode.MALFORMED, f"frame exceeds {MAX_CLIENT_FRAME_BYTES} bytes")
+    msg = _unpack(bytes(data), client=True)
+    op = msg[0]
+    if op == Opcode.MOVE:
+        _arity(msg, 8, "[1, seq, x, y, z, yaw, anim, flags]")
+        flags = _uint(msg[7], "flags", 255, op)
+        if flags & ~FLAG_MASK_CLIENT:
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, f"flags may only use bits {FLAG_MASK_CLIENT:#04x}", op
+            )
+        return Move(
+            _uint(msg[1], "seq", _U32, op),
+            _real(msg[2], "x", op),
+            _real(msg[3], "y", op),
+            _real(msg[4], "z", op),
+            _real(msg[5], "yaw", op, 1e3),
+            _uint(msg[6], "anim", 255, op),
+            flags,
+        )
+    if op == Opcode.POSE:
+        _arity(msg, 5, "[2, seq, head, left, right]")
+        return Pose(
+            _uint(msg[1], "seq", _U32, op),
+            _joint(msg[2], "head"),
+            _joint(msg[3], "left"),
+            _joint(msg[4], "right"),
+        )
+    if op == Opcode.PING:
+        _arity(msg, 2, "[3, client_time]")
+        return Ping(_real(msg[1], "client_time", op, 1e15))
+    raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown opcode {op}", op)
+
+
+def encode_client(message: ClientMessage) -> bytes:
+    """Encode a client message (the SDK's side of ``decode_client``)."""
+    if isinstance(message, Move):
+        body: list[Any] = [
+            int(Opcode.MOVE),
+            message.seq,
+            message.x,
+            message.y,
+            message.z,
+            message.yaw,
+            message.anim,
+            message.flags,
+        ]
+    elif isinstance(message, Pose):
+        body = [
+            int(Opcode.POSE),
+            message.seq,
+            list(message.head),
+            list(message.left),
+            list(message.right),
+        ]
+    else:
+        body = [int(Opcode.PING), message.client_time]
+    return _pack(body)
+
+
+def encode_welcome(info: dict[str, Any]) -> bytes:
+    """WELCOME: ``[64, info]``."""
+    return _pack([int(Opcode.WELCOME), info])
+
+
+def encode_correction(seq: int, position: tuple[float, float, float], reason: str) -> bytes:
+    """CORRECTION: ``[66, seq, x, y, z, reason]``."""
+    x, y, z = position
+    return _pack([int(Opcode.CORRECTION), seq, x, y, z, reason])
+
+
+def encode_pong(client_time: float, server_time: float) -> bytes:
+    """PONG: ``[67, client_time, server_time]``."""
+    return _pack([int(Opcode.PONG), client_time, server_time])
+
+
+def encode_error(code: ErrorCode, reason: str, opcode: int | None = None) -> bytes:
+    """ERROR: ``[68, code, reason, opcode or nil]``."""
+    return _pack([int(Opcode.ERROR), int(code), reason, opcode])
+
+
+def decode_server(data: bytes | bytearray | memoryview) -> ServerMessage:
+    """Decode one server frame (client side). Raises ``ProtocolError`` on a malformed one."""
+    msg = _unpack(bytes(data), client=False)
+    op = msg[0]
+    try:
+        if op == Opcode.WORLD:
+            _, tick, server_time, leaves, enters, body, poses = msg
+            return WorldFrame(tick, float(server_time), leaves, enters, body, poses)
+        if op == Opcode.WELCOME:
+            return Welcome(msg[1])
+        if op == Opcode.CORRECTION:
+            _, seq, x, y, z, reason = msg
+            return Correction(seq, x, y, z, reason)
+        if op == Opcode.PONG:
+            return Pong(float(msg[1]), float(msg[2]))
+        if op == Opcode.ERROR:
+            return ErrorMessage(msg[1], msg[2], msg[3])
+    except (ValueError, IndexError, TypeError) as exc:
+        raise ProtocolError(ErrorCode.MALFORMED, f"bad server message {op}: {exc}", op) from None
+    raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown server opcode {op}", op)

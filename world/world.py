@@ -1,0 +1,279 @@
+"""The world step: one tick of the simulation, pure and synchronous.
+
+``World.step(now)`` drains the inbox and runs, in order: leaves, join attempts and joins,
+movement validation, pose updates, requantisation (bumping versions where the wire bytes
+changed), interest (amortised recompute plus departures) and delta encoding. It returns a
+``StepResult``: per-client frames and direct messages for the server to send. It never
+awaits and never touches a socket; the server owns time and I/O and passes ``now`` in.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from world.avatars import AvatarTable
+from world.codec import encode_correction, encode_welcome
+from world.deltas import DeltaEncoder
+from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest
+from world.interest import InterestEvents, InterestManager
+from world.movement import MoveBatch, MovementRules, apply_moves, refill_budgets
+from world.protocol import (
+    MAX_CLIENT_FRAME_BYTES,
+    MAX_NAME_CHARS,
+    MAX_POSE_REACH_M,
+    POSITION_QUANTUM_M,
+    SUBPROTOCOL,
+)
+from world.quantize import POSE_JOINTS, quantize_body, quantize_pose
+from world.zone_layout import ZoneLayout
+
+__all__ = ["StepResult", "StepTimings", "World", "WorldConfig"]
+
+IntArray = npt.NDArray[np.int64]
+
+# A tick that arrives after a long pause (a suspended laptop, a debugger) must not hand out
+# seconds of movement allowance at once.
+_MAX_DT_S = 0.25
+# Newcomers appear in a small ring around a spawn point rather than on top of each other.
+_SPAWN_SPREAD_M = 3.0
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """Tunable parameters of one world (one process's zone)."""
+
+    capacity: int = 20_000
+    tick_rate: float = 20.0
+    max_visible: int = 50
+    view_radius_m: float = 60.0
+    recompute_period: int = 4
+    near_slots: int = 16
+    far_interval: int = 2
+    pose_slots: int = 8
+    movement: MovementRules = field(default_factory=MovementRules)
+    seed: int = 0
+
+
+@dataclass
+class StepTimings:
+    """Seconds spent in each phase of the last step."""
+
+    inputs: float = 0.0
+    interest: float = 0.0
+    encode: float = 0.0
+    total: float = 0.0
+
+
+@dataclass
+class StepResult:
+    """What one tick produced, for the server to carry out."""
+
+    tick: int
+    server_time: float
+    frames: list[tuple[int, memoryview]]
+    messages: list[tuple[int, bytes]]
+    joined: list[tuple[int, int, bytes]]
+    refused: list[tuple[int, str]]
+    events: int
+    timings: StepTimings
+
+
+class World:
+    """One zone's simulation: avatar table, interest, movement and delta encoding."""
+
+    def __init__(self, layout: ZoneLayout, config: WorldConfig | None = None) -> None:
+        self.layout = layout
+        self.config = config or WorldConfig()
+        c = self.config
+        self.table = AvatarTable(c.capacity)
+        self.interest = InterestManager(
+            c.capacity, c.max_visible, c.view_radius_m, c.recompute_period
+        )
+        self.encoder = DeltaEncoder(
+            c.capacity, c.max_visible, c.near_slots, c.far_interval, c.pose_slots
+        )
+        self.inbox = Inbox()
+        self.tick = 0
+        self._last_time: float | None = None
+        self._bounds_min = np.asarray(layout.bounds_min, dtype=np.float64)
+        self._bounds_max = np.asarray(layout.bounds_max, dtype=np.float64)
+        self._origin = layout.origin
+        self._rng = np.random.default_rng(c.seed)
+        self._spawn_cursor = 0
+
+    def step(self, now: float) -> StepResult:
+        """Advance one tick at server time ``now`` (seconds since the Unix epoch)."""
+        t0 = time.perf_counter()
+        self.tick += 1
+        dt = 0.0 if self._last_time is None else min(max(now - self._last_time, 0.0), _MAX_DT_S)
+        self._last_time = now
+        inbox = self.inbox
+        table = self.table
+
+        for avatar_id in inbox.leaves:
+            self._remove(avatar_id)
+        inbox.leaves.clear()
+        joined, refused = self._admit(now)
+
+        refill_budgets(table, self.config.movement, dt)
+        messages = self._apply_moves()
+        self._apply_poses()
+        t1 = time.perf_counter()
+
+        due = self.interest.due_rows(table)
+        recomputed = self.interest.recompute(table, due)
+        departed, visible_rows = self.interest.prune_departed(table)
+        events = InterestEvents.concat([departed, recomputed])
+        t2 = time.perf_counter()
+
+        held = np.zeros(table.capacity, dtype=np.bool_)
+        if inbox.held:
+            rows = table.rows_of(np.fromiter(inbox.held, dtype=np.int64, count=len(inbox.held)))
+            held[table.handles[rows[rows >= 0]]] = True
+            inbox.held.clear()
+        frames = self.encoder.encode(
+            self.tick, now, table, self.interest, visible_rows, events, held
+        )
+        t3 = time.perf_counter()
+        timings = StepTimings(t1 - t0, t2 - t1, t3 - t2, t3 - t0)
+        return StepResult(self.tick, now, frames, messages, joined, refused, events.count, timings)
+
+    def welcome_info(self, avatar_id: int, now: float) -> dict[str, Any]:
+        """The WELCOME map for an avatar: its id and place, and the world's wire parameters."""
+        row = self.table.row_of(avatar_id)
+        c = self.config
+        return {
+            "protocol": SUBPROTOCOL,
+            "avatar_id": avatar_id,
+            "position": [float(v) for v in self.table.position[row]],
+            "yaw": float(self.table.yaw[row]),
+            "server_time": now,
+            "tick": self.tick,
+            "tick_rate": c.tick_rate,
+            "zone": self.layout.to_wire(),
+            "quantum": POSITION_QUANTUM_M,
+            "max_visible": c.max_visible,
+            "view_radius": c.view_radius_m,
+            "limits": {
+                "max_frame_bytes": MAX_CLIENT_FRAME_BYTES,
+                "max_name_chars": MAX_NAME_CHARS,
+                "max_speed_mps": c.movement.max_speed_mps,
+                "max_pose_reach_m": MAX_POSE_REACH_M,
+            },
+        }
+
+    def _remove(self, avatar_id: int) -> None:
+        handle = self.table.handle_of(avatar_id)
+        if handle < 0:
+            return
+        self.table.remove(avatar_id)
+        self.interest.forget(handle)
+        self.encoder.reset(handle)
+
+    def _admit(self, now: float) -> tuple[list[tuple[int, int, bytes]], list[tuple[int, str]]]:
+        joined: list[tuple[int, int, bytes]] = []
+        refused: list[tuple[int, str]] = []
+        joins = self.inbox.joins
+        for _ in range(min(len(joins), MAX_JOINS_PER_TICK)):
+            request = joins.popleft()
+            reason = self._join_refusal(request)
+            if reason is not None:
+                refused.append((request.ticket, reason))
+                continue
+            position, yaw = self._spawn_position()
+            avatar_id = self.table.add(request.description, position, yaw)
+            row = self.table.row_of(avatar_id)
+            self._requantize(np.array([row], dtype=np.int64))
+            self.table.move_budget[row] = self.config.movement.max_budget_m
+            handle = int(self.table.handles[row])
+            self.interest.reset(handle)
+            self.encoder.reset(handle)
+            joined.append(
+                (request.ticket, avatar_id, encode_welcome(self.welcome_info(avatar_id, now)))
+            )
+        return joined, refused
+
+    def _join_refusal(self, request: JoinRequest) -> str | None:
+        """The join attempt: None to allow, or the reason for refusing."""
+        if self.table.full:
+            return "the world is full; try again shortly"
+        return None
+
+    def _spawn_position(self) -> tuple[npt.NDArray[np.float64], float]:
+        spawns = self.layout.spawns
+        spawn = spawns[self._spawn_cursor % len(spawns)]
+        self._spawn_cursor += 1
+        angle = self._rng.uniform(0.0, 2.0 * math.pi)
+        radius = self._rng.uniform(0.0, _SPAWN_SPREAD_M)
+        offset = np.array([math.cos(angle) * radius, 0.0, math.sin(angle) * radius])
+        position = np.clip(np.asarray(spawn.position) + offset, self._bounds_min, self._bounds_max)
+        return position, spawn.yaw
+
+    def _apply_moves(self) -> list[tuple[int, bytes]]:
+        moves = self.inbox.moves
+        if not moves:
+            return []
+        table = self.table
+        ids = np.fromiter(moves.keys(), dtype=np.int64, count=len(moves))
+        values = np.array(list(moves.values()), dtype=np.float64)
+        moves.clear()
+        rows = table.rows_of(ids)
+        live = rows >= 0
+        values = values[live]
+        batch = MoveBatch(
+            rows=rows[live],
+            seq=values[:, 0].astype(np.int64),
+            position=values[:, 1:4],
+            yaw=values[:, 4],
+            anim=values[:, 5].astype(np.int64),
+            flags=values[:, 6].astype(np.int64),
+        )
+        changed, corrections = apply_moves(
+            table, self.config.movement, batch, self._bounds_min, self._bounds_max
+        )
+        self._requantize(changed)
+        out: list[tuple[int, bytes]] = []
+        for row, seq, pos, reason in zip(
+            corrections.rows.tolist(),
+            corrections.seq.tolist(),
+            corrections.position.tolist(),
+            corrections.reasons,
+            strict=True,
+        ):
+            out.append((int(table.ids[row]), encode_correction(seq, tuple(pos), reason)))
+        return out
+
+    def _apply_poses(self) -> None:
+        poses = self.inbox.poses
+        if not poses:
+            return
+        table = self.table
+        ids = np.fromiter(poses.keys(), dtype=np.int64, count=len(poses))
+        values = np.array(list(poses.values()), dtype=np.float64)
+        poses.clear()
+        rows = table.rows_of(ids)
+        live = rows >= 0
+        rows, values = rows[live], values[live]
+        table.pose[rows] = values[:, 1:].reshape(-1, POSE_JOINTS, 7)
+        packed = quantize_pose(table.pose[rows])
+        differs = np.any(packed != table.pose_bytes[rows], axis=1)
+        table.pose_bytes[rows] = packed
+        table.pose_version[rows[differs]] += 1
+
+    def _requantize(self, rows: IntArray) -> None:
+        """Refresh the wire bytes of ``rows`` and bump the version where they changed."""
+        if rows.size == 0:
+            return
+        table = self.table
+        packed = quantize_body(
+            table.position[rows], table.yaw[rows], table.anim[rows], table.flags[rows], self._origin
+        )
+        differs = np.any(packed != table.body_bytes[rows], axis=1)
+        table.body_bytes[rows] = packed
+        table.version[rows[differs]] += 1
