@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 import time
+import weakref
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
@@ -95,7 +96,12 @@ class Gateway:
         self.sessions: dict[int, Session] = {}
         self.accepting = True
         self._joining: dict[int, tuple[Session, asyncio.Future[int]]] = {}
-        self._identities: dict[ServerConnection, Identity] = {}
+        # Weak keys: a handshake refused after authentication (e.g. no subprotocol) never
+        # reaches the handler, and its entry must not outlive the connection.
+        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._port = 0
         self._tickets = itertools.count(1)
         self._server: Server | None = None
         m = metrics
@@ -124,17 +130,21 @@ class Gateway:
             process_request=self._process_request,
             subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
             max_size=MAX_CLIENT_FRAME_BYTES,
+            # Frames bypass websockets' send() (see client_link); aligning its write limit
+            # with the hold threshold keeps its own sends (close, pong) consistent with ours.
+            write_limit=SEND_HIGH_WATER_BYTES,
             compression=None,
             close_timeout=CLOSE_TIMEOUT_S,
             ping_interval=20,
             ping_timeout=20,
         )
 
+        self._port = int(next(iter(self._server.sockets)).getsockname()[1])
+
     @property
     def port(self) -> int:
-        """The bound port."""
-        assert self._server is not None
-        return int(next(iter(self._server.sockets)).getsockname()[1])
+        """The bound port (kept after close, for URLs given out during shutdown)."""
+        return self._port
 
     async def close(self, code: CloseCode, reason: str) -> None:
         """Refuse new upgrades and close every connection with ``code``."""
@@ -166,6 +176,10 @@ class Gateway:
             identity = self.issuer.verify(token)
         except AuthError as exc:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
+        if self.world.table.count + len(self._joining) >= self.world.table.capacity:
+            return self._refuse(
+                connection, HTTPStatus.SERVICE_UNAVAILABLE, "the world is full; try again shortly"
+            )
         self._identities[connection] = identity
         return None
 
@@ -180,7 +194,9 @@ class Gateway:
     # -- one connection -------------------------------------------------------------------
 
     async def _handle(self, connection: ServerConnection) -> None:
-        identity = self._identities.pop(connection)
+        identity = self._identities.pop(connection, None)
+        if identity is None:
+            return
         session = Session(connection, identity, WebSocketLink(connection))
         ticket = next(self._tickets)
         joined: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -200,9 +216,18 @@ class Gateway:
             return
         finally:
             self._joining.pop(ticket, None)
+        # A session lives no longer than its token (at most ACCESS_TOKEN_TTL_S).
+        expiry = asyncio.get_running_loop().call_later(
+            max(0.0, identity.expires_at - time.time()),
+            self._schedule_close,
+            session,
+            CloseCode.TOKEN_EXPIRED,
+            "token expired; reconnect with a fresh token",
+        )
         try:
             await self._receive(session)
         finally:
+            expiry.cancel()
             self.sessions.pop(session.avatar_id, None)
             self.world.inbox.request_leave(session.avatar_id)
 
@@ -252,8 +277,15 @@ class Gateway:
             return
         session.closing = True
         self._m_closed.inc(code=str(int(code)))
-        with contextlib.suppress(Exception):
-            await session.connection.close(int(code), reason)
+        try:
+            # websockets' close() first waits for the send buffer to drain, which a client
+            # that stopped reading never lets happen: bound it, then drop the socket.
+            await asyncio.wait_for(session.connection.close(int(code), reason), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            session.link.abort()
+        except Exception:
+            log.debug("close failed", exc_info=True)
+            session.link.abort()
 
     # -- once per tick ----------------------------------------------------------------------
 
@@ -279,8 +311,11 @@ class Gateway:
         for ticket, avatar_id, welcome in result.joined:
             entry = self._joining.get(ticket)
             if entry is None or entry[1].done() or not entry[0].link.open:
-                # The connection went away while queued: free the avatar again.
+                # The connection went away while queued: free the avatar again, and wake the
+                # handler so it does not wait out the join timeout.
                 self.world.inbox.request_leave(avatar_id)
+                if entry is not None and not entry[1].done():
+                    entry[1].set_exception(RefusedJoin("connection closed before joining"))
                 continue
             session, future = entry
             session.avatar_id = avatar_id

@@ -12,6 +12,7 @@ Only this module changes row layout; other modules write fields through the live
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -96,8 +97,10 @@ class AvatarTable:
         self._handle_mask = (1 << self.handle_bits) - 1
         self._handle_row = np.full(1 << self.handle_bits, -1, dtype=np.int64)
         self._handle_gen = np.ones(1 << self.handle_bits, dtype=np.int64)
-        # Handles are handed out lowest first so small worlds keep small ids.
-        self._free: list[int] = list(range(capacity - 1, -1, -1))
+        # First in, first out: a freed handle waits behind every other free one, so an id's
+        # generation wraps only after 2**32 / capacity reuses of its handle *and* of all
+        # others, long after any client could still hold the old id.
+        self._free: deque[int] = deque(range(capacity))
         self._max_generation = (_ID_SPACE - 1) >> self.handle_bits
         # Counts removals, so observers can skip looking for departures when there were none.
         self.removals = 0
@@ -115,7 +118,7 @@ class AvatarTable:
         """Append an avatar and return its public id. Raises ``OverflowError`` when full."""
         if not self._free:
             raise OverflowError("avatar table is full")
-        handle = self._free.pop()
+        handle = self._free.popleft()
         row = self.count
         self.count += 1
         avatar_id = (int(self._handle_gen[handle]) << self.handle_bits) | handle

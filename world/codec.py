@@ -218,6 +218,10 @@ def _joint(value: Any, name: str) -> tuple[float, ...]:
     if not isinstance(value, list) or len(value) != 7:
         raise ProtocolError(ErrorCode.MALFORMED, f"{name} must be [dx, dy, dz, qx, qy, qz, qw]", op)
     offset = [_real(v, f"{name} offset", op, MAX_POSE_REACH_M) for v in value[:3]]
+    if math.sqrt(sum(v * v for v in offset)) > MAX_POSE_REACH_M:
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, f"{name} is more than {MAX_POSE_REACH_M:g} m from the avatar", op
+        )
     quat = [_real(v, f"{name} rotation", op, 2.0) for v in value[3:]]
     norm = math.sqrt(sum(q * q for q in quat))
     # Clients normalise in float32; anything far from unit length is not a rotation.

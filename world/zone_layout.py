@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from world.protocol import POSITION_RANGE_M
+from world.protocol import POSITION_QUANTUM_M, POSITION_RANGE_M
 
 __all__ = ["LayoutError", "SpawnPoint", "ZoneLayout"]
 
@@ -66,7 +66,8 @@ class ZoneLayout:
         for axis in range(3):
             if not lo[axis] < hi[axis]:
                 raise LayoutError(f"bounds: max must exceed min on axis {'xyz'[axis]}")
-            if hi[axis] - lo[axis] >= POSITION_RANGE_M:
+            # The largest quantised step is 65535, so the far edge must be at most that.
+            if hi[axis] - lo[axis] > POSITION_RANGE_M - POSITION_QUANTUM_M:
                 raise LayoutError(
                     f"bounds: the zone spans more than {POSITION_RANGE_M:.0f} m on axis "
                     f"{'xyz'[axis]}, which the wire cannot address"

@@ -1,0 +1,255 @@
+"""Fixtures for end-to-end tests: a real Plaza server in-process on ephemeral loopback ports.
+
+Everything here talks to the server over real sockets (HTTP via urllib in a worker thread,
+WebSockets via the ``websockets`` client and the Python SDK); nothing is mocked. Test modules
+cannot import from this file (pytest runs with ``--import-mode=importlib``), so the helpers
+are reached through the ``plaza`` / ``plaza_factory`` fixtures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import pathlib
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from plaza_client.client import GuestSession, PlazaClient, sign_in_guest
+from websockets.asyncio.client import ClientConnection, connect
+
+from server.app import PlazaServer
+from server.config import ServerConfig
+from world.codec import WorldFrame
+from world.protocol import SUBPROTOCOL
+from world.roles import Role
+
+# Upper bound for any single network wait in these tests.
+IO_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """Status, headers (lower-cased names) and body of one HTTP exchange."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def _http(
+    method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float
+) -> HttpResult:
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HttpResult(
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as exc:
+        return HttpResult(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+
+
+async def http_request(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = IO_TIMEOUT_S,
+) -> HttpResult:
+    """One HTTP request over a real socket, run in a thread so the server keeps ticking."""
+    return await asyncio.wait_for(
+        asyncio.to_thread(_http, method, url, body, headers or {}, timeout), timeout + 1.0
+    )
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Prometheus text exposition to ``{'name{labels}': value}``."""
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.rpartition(" ")
+        samples[key] = float(value)
+    return samples
+
+
+@dataclass
+class FrameLog:
+    """Every WORLD frame a ``PlazaClient`` applied, in order (client-side instrumentation)."""
+
+    frames: list[WorldFrame] = field(default_factory=list)
+
+    @property
+    def ticks(self) -> list[int]:
+        return [f.tick for f in self.frames]
+
+
+def record_frames(
+    client: PlazaClient, on_frame: Callable[[WorldFrame], None] | None = None
+) -> FrameLog:
+    """Wrap the client's mirror so every applied WORLD frame is kept (and optionally inspected
+    right after it was applied, with the mirror in its post-frame state)."""
+    log = FrameLog()
+    apply = client.mirror.apply
+
+    def recording_apply(frame: WorldFrame) -> None:
+        apply(frame)
+        log.frames.append(frame)
+        if on_frame is not None:
+            on_frame(frame)
+
+    client.mirror.apply = recording_apply  # type: ignore[method-assign]
+    return log
+
+
+@dataclass
+class Plaza:
+    """A started server plus helpers to reach it the way real clients do."""
+
+    server: PlazaServer
+    data_dir: pathlib.Path
+    # Read once at start: the server cannot report its ports any more once it has stopped.
+    http_url: str = ""
+    ws_url: str = ""
+    ws_port: int = 0
+    _clients: list[PlazaClient] = field(default_factory=list)
+    _raw: list[ClientConnection] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.http_url = f"http://127.0.0.1:{self.server.http.port}"
+        self.ws_url = self.server.ws_url
+        self.ws_port = self.server.gateway.port
+
+    async def get(self, path: str) -> HttpResult:
+        return await http_request("GET", self.http_url + path)
+
+    async def post(
+        self, path: str, body: bytes, content_type: str = "application/json"
+    ) -> HttpResult:
+        return await http_request(
+            "POST", self.http_url + path, body, {"Content-Type": content_type}
+        )
+
+    async def metrics(self) -> dict[str, float]:
+        result = await self.get("/metrics")
+        assert result.status == 200, result
+        return parse_metrics(result.text)
+
+    async def wait_metric(
+        self, predicate: Callable[[dict[str, float]], bool], timeout: float = IO_TIMEOUT_S
+    ) -> dict[str, float]:
+        """Poll /metrics until ``predicate`` holds; returns that sample set."""
+        async with asyncio.timeout(timeout):
+            while True:
+                samples = await self.metrics()
+                if predicate(samples):
+                    return samples
+                await asyncio.sleep(0.05)
+
+    async def guest(self, name: str, locale: str = "ko") -> GuestSession:
+        return await sign_in_guest(self.http_url, name, locale, timeout=IO_TIMEOUT_S)
+
+    def mint(self, name: str, role: Role = Role.CITIZEN) -> str:
+        return self.server.issuer.mint(subject=f"local:{name}", name=name, role=role)
+
+    async def client(self, name: str = "guest", token: str | None = None) -> PlazaClient:
+        """A connected SDK client (WELCOME received); closed at teardown."""
+        if token is None:
+            token = (await self.guest(name)).token
+        client = PlazaClient(self.ws_url, token)
+        await client.connect(timeout=IO_TIMEOUT_S)
+        self._clients.append(client)
+        return client
+
+    async def raw(
+        self,
+        token: str | None,
+        *,
+        path: str = "/ws",
+        subprotocols: list[str] | None = None,
+        **kwargs: Any,
+    ) -> ClientConnection:
+        """A plain ``websockets`` connection (token in the query); closed at teardown."""
+        url = f"ws://127.0.0.1:{self.ws_port}{path}"
+        if token is not None:
+            url += f"?token={token}"
+        kwargs.setdefault("open_timeout", IO_TIMEOUT_S)
+        kwargs.setdefault("compression", None)
+        kwargs.setdefault("ping_interval", None)
+        connection = await connect(
+            url,
+            subprotocols=[SUBPROTOCOL] if subprotocols is None else subprotocols,  # type: ignore[misc]
+            **kwargs,
+        )
+        self._raw.append(connection)
+        return connection
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            if client.connection is not None:
+                with contextlib.suppress(Exception):
+                    client.connection.transport.resume_reading()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.close(), 5.0)
+        for connection in self._raw:
+            with contextlib.suppress(Exception):
+                connection.transport.abort()
+        await asyncio.wait_for(self.server.stop(), 15.0)
+
+    record_frames = staticmethod(record_frames)
+    parse_metrics = staticmethod(parse_metrics)
+
+
+PlazaFactory = Callable[..., Awaitable[Plaza]]
+
+
+@pytest.fixture
+def e2e() -> SimpleNamespace:
+    """The module-level helpers, for tests that run without an in-process server."""
+    return SimpleNamespace(
+        IO_TIMEOUT_S=IO_TIMEOUT_S,
+        http_request=http_request,
+        parse_metrics=parse_metrics,
+        record_frames=record_frames,
+    )
+
+
+@pytest.fixture
+async def plaza_factory(tmp_path: pathlib.Path) -> AsyncIterator[PlazaFactory]:
+    """Start servers on ephemeral ports (after a test's monkeypatching); all stopped at teardown."""
+    started: list[Plaza] = []
+
+    async def start(data_dir: pathlib.Path | None = None, **config: Any) -> Plaza:
+        data_dir = data_dir or tmp_path / f"data{len(started)}"
+        server = PlazaServer(
+            ServerConfig(host="127.0.0.1", http_port=0, ws_port=0, data_dir=data_dir, **config)
+        )
+        await asyncio.wait_for(server.start(), IO_TIMEOUT_S)
+        plaza = Plaza(server, data_dir)
+        started.append(plaza)
+        return plaza
+
+    yield start
+    for plaza in reversed(started):
+        await plaza.aclose()
+
+
+@pytest.fixture
+async def plaza(plaza_factory: PlazaFactory) -> Plaza:
+    """A running server with the default configuration (20 Hz, Seoul Plaza layout)."""
+    return await plaza_factory()
