@@ -69,8 +69,10 @@ class AvatarTable:
         # with what they last sent, so an idle avatar costs nothing on the wire.
         self.version = np.zeros(capacity, dtype=np.uint32)
         self.pose_version = np.zeros(capacity, dtype=np.uint32)
-        self.body_bytes = np.zeros((capacity, BODY_STATE_BYTES), dtype=np.uint8)
-        self.pose_bytes = np.zeros((capacity, POSE_STATE_BYTES), dtype=np.uint8)
+        # The wire rows themselves, byte 0 left for the observer's slot number: a frame is
+        # built by moving whole rows as fixed-size elements, then stamping the slot.
+        self.body_rows = np.zeros((capacity, 1 + BODY_STATE_BYTES), dtype=np.uint8)
+        self.pose_rows = np.zeros((capacity, 1 + POSE_STATE_BYTES), dtype=np.uint8)
         # Movement allowance in metres (see world.movement).
         self.move_budget = np.zeros(capacity, dtype=np.float32)
         self.last_seq = np.zeros(capacity, dtype=np.int64)
@@ -85,8 +87,8 @@ class AvatarTable:
             self.instance,
             self.version,
             self.pose_version,
-            self.body_bytes,
-            self.pose_bytes,
+            self.body_rows,
+            self.pose_rows,
             self.move_budget,
             self.last_seq,
             self.ids,
@@ -105,6 +107,16 @@ class AvatarTable:
         # Counts removals, so observers can skip looking for departures when there were none.
         self.removals = 0
         self.descriptions: dict[int, AvatarDescription] = {}
+
+    @property
+    def body_bytes(self) -> npt.NDArray[np.uint8]:
+        """Each avatar's quantised body state (``BODY_STATE_BYTES`` per row), a view."""
+        return self.body_rows[:, 1:]
+
+    @property
+    def pose_bytes(self) -> npt.NDArray[np.uint8]:
+        """Each avatar's quantised VR pose (``POSE_STATE_BYTES`` per row), a view."""
+        return self.pose_rows[:, 1:]
 
     def __len__(self) -> int:
         return self.count

@@ -40,6 +40,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EMPTY_LISTS = b"\x90\x90"
+_BODY_ELEMENT = np.dtype((np.void, BODY_ROW_BYTES))
 _FRAME_HEADER = b"\x97"  # fixarray of 7: opcode, tick, time, leaves, enters, body, poses
 
 
@@ -189,10 +190,11 @@ class DeltaEncoder:
         if held_rows.any():
             changed &= ~held_rows[:, None]
         obs, slot = np.nonzero(changed)
-        body = np.empty((obs.size, BODY_ROW_BYTES), dtype=np.uint8)
-        body[:, 0] = slot
-        body[:, 1:] = table.body_bytes[visible_rows[obs, slot]]
-        self.sent_version[handles[obs], slot] = current[obs, slot]
+        # Whole rows move as 10-byte elements; then each gets the observer's slot number.
+        body = table.body_rows.view(_BODY_ELEMENT).ravel()[visible_rows[obs, slot]]
+        body.view(np.uint8).reshape(-1, BODY_ROW_BYTES)[:, 0] = slot
+        np.copyto(sent, current, where=changed)
+        self.sent_version[handles] = sent
         pose_obs, poses = self._pose_rows(table, handles, visible_rows, rank, held_rows)
 
         # Middle part: "leaves, enters" as msgpack; two empty arrays for most observers.
@@ -217,15 +219,22 @@ class DeltaEncoder:
             + self._packer.pack(server_time),
             dtype=np.uint8,
         )
-        body_len = np.bincount(obs, minlength=n) * BODY_ROW_BYTES
+        body_count = np.bincount(obs, minlength=n)
+        body_len = body_count * BODY_ROW_BYTES
         pose_len = np.bincount(pose_obs, minlength=n) * POSE_ROW_BYTES
         body_hdr = _bin_header_sizes(body_len)
         pose_hdr = _bin_header_sizes(pose_len)
-        length = prefix.size + middle_len + body_hdr + body_len + pose_hdr + pose_len
-        length[held_rows] = 0
-        ends = np.cumsum(length)
-        starts = ends - length
-        buf = np.empty(int(ends[-1]), dtype=np.uint8)
+        before_rows = prefix.size + middle_len + body_hdr
+        length = before_rows + body_len + pose_hdr + pose_len
+        # Each frame gets a slot in the buffer, a multiple of the row size, and starts a few
+        # bytes in, so that its body rows begin on a row boundary of the buffer.
+        lead = (-before_rows) % BODY_ROW_BYTES
+        room = lead + length + (-(lead + length)) % BODY_ROW_BYTES
+        room[held_rows] = 0
+        slot_end = np.cumsum(room)
+        starts = slot_end - room + lead
+        ends = starts + length
+        buf = np.empty(int(slot_end[-1]), dtype=np.uint8)
 
         out_rows = np.nonzero(~held_rows)[0]
         out_starts = starts[out_rows]
@@ -243,7 +252,9 @@ class DeltaEncoder:
         cursor += middle_len
         _write_bin_headers(buf, cursor[out_rows], body_len[out_rows], body_hdr[out_rows])
         cursor += body_hdr
-        _scatter_rows(buf, cursor, obs, body)
+        first = np.cumsum(body_count) - body_count
+        element = cursor[obs] // BODY_ROW_BYTES + (np.arange(obs.size) - first[obs])
+        buf.view(_BODY_ELEMENT)[element] = body
         cursor += body_len
         _write_bin_headers(buf, cursor[out_rows], pose_len[out_rows], pose_hdr[out_rows])
         cursor += pose_hdr
@@ -273,9 +284,8 @@ class DeltaEncoder:
         sent = self.sent_pose_version[handles]
         changed = valid & tracked & (current != sent) & ~held_rows[:, None]
         obs, slot = np.nonzero(changed)
-        rows = np.empty((obs.size, POSE_ROW_BYTES), dtype=np.uint8)
+        rows = table.pose_rows[visible_rows[obs, slot]]
         rows[:, 0] = slot
-        rows[:, 1:] = table.pose_bytes[visible_rows[obs, slot]]
         self.sent_pose_version[handles[obs], slot] = current[obs, slot]
         return obs, rows
 

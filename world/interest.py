@@ -14,7 +14,7 @@ Instances are kept apart by shifting each instance far along x, so one tree serv
 
 Recompute is amortised: each tick refreshes one ``1/period`` window of observers (plus any
 marked fresh, such as newcomers), while positions of already-visible avatars still stream
-every tick. Departed avatars are pruned every tick, for every observer.
+every tick. Departed avatars are pruned every tick (when any left), for every observer.
 
 This module is the only writer of ``visible`` and ``rank``.
 """
@@ -36,8 +36,9 @@ INSTANCE_SPACING_M = 1.0e6
 # Slots are one byte on the wire; 255 marks "empty" in the rank table.
 MAX_VISIBLE = 254
 _NO_RANK = 255
-# Keys combine a row number with an avatar id; ids are below 2**32.
-_ROW_KEY = np.int64(1) << np.int64(33)
+# Cells of the membership scratch (int16): 16 MiB whatever the capacity; larger worlds
+# recompute in more, smaller chunks.
+_STAMP_CELLS = 1 << 23
 
 IntArray = npt.NDArray[np.int64]
 
@@ -111,6 +112,9 @@ class InterestManager:
         self.period = period
         self.hysteresis = max(0, hysteresis)
         self._removals_seen = 0
+        # Scratch for membership tests: observers per chunk x table rows, -1 when clean.
+        self._chunk = int(np.clip(_STAMP_CELLS // capacity, 8, 1024))
+        self._stamp = np.full((self._chunk, capacity), -1, dtype=np.int16)
         # visible[h, s]: id of the avatar in slot s of observer h (0 = empty).
         self.visible = np.zeros((capacity, k), dtype=np.int64)
         # rank[h, s]: that avatar's distance rank at the last recompute (0 = nearest).
@@ -132,28 +136,30 @@ class InterestManager:
         """Recompute this observer on the next pass (it teleported or changed instance)."""
         self._fresh.add(handle)
 
-    def prune_departed(self, table: AvatarTable) -> tuple[InterestEvents, IntArray]:
-        """Empty every slot whose avatar has left; return the leave events and the rows.
-
-        The second value is ``visible`` resolved to table rows for all live observers in row
-        order (``-1`` for empty slots), which the delta encoder needs anyway.
-        """
+    def prune_departed(self, table: AvatarTable) -> InterestEvents:
+        """Empty every slot whose avatar has left the table; return the leave events."""
+        if table.removals == self._removals_seen:
+            return InterestEvents.empty()
+        self._removals_seen = table.removals
         handles = table.live_handles()
         vis = self.visible[handles]
-        if table.removals == self._removals_seen:
-            return InterestEvents.empty(), table.rows_of_live(vis)
-        self._removals_seen = table.removals
-        rows = table.rows_of(vis)
-        gone = (vis > 0) & (rows < 0)
+        gone = (vis > 0) & (table.rows_of(vis) < 0)
         if not gone.any():
-            return InterestEvents.empty(), rows
+            return InterestEvents.empty()
         obs, slot = np.nonzero(gone)
         gone_handles = handles[obs]
         gone_ids = vis[obs, slot]
         self.visible[gone_handles, slot] = 0
         self.rank[gone_handles, slot] = _NO_RANK
         e = np.zeros(0, dtype=np.int64)
-        return InterestEvents(gone_handles, slot.astype(np.int64), gone_ids, e, e, e), rows
+        return InterestEvents(gone_handles, slot.astype(np.int64), gone_ids, e, e, e)
+
+    def visible_rows(self, table: AvatarTable) -> IntArray:
+        """``visible`` of every live observer (in row order) as table rows, -1 for empty.
+
+        Valid after ``prune_departed``: every id left in ``visible`` is live.
+        """
+        return table.rows_of_live(self.visible[table.live_handles()])
 
     def due_rows(self, table: AvatarTable) -> IntArray:
         """The rows to recompute this tick: the next round-robin window plus fresh observers."""
@@ -172,16 +178,17 @@ class InterestManager:
             self._fresh.clear()
         return rows
 
-    def nearest(self, table: AvatarTable, rows: IntArray, count: int) -> IntArray:
-        """For each observer row, the ids of up to ``count`` nearest avatars within the radius
-        in its instance, nearest first, 0-padded to ``count`` columns."""
+    def nearest(
+        self, table: AvatarTable, rows: IntArray, count: int, index: _SpatialIndex | None = None
+    ) -> IntArray:
+        """For each observer row, the table rows of up to ``count`` nearest avatars within the
+        radius in its instance, nearest first, padded with -1 to ``count`` columns."""
         n = table.count
         s = rows.size
-        out = np.zeros((s, count), dtype=np.int64)
+        out = np.full((s, count), -1, dtype=np.int64)
         if s == 0 or n < 2:
             return out
-        points = _plane_points(table)
-        tree = cKDTree(points)
+        tree, points = index if index is not None else _spatial_index(table)
         kq = min(count + 1, n)
         _, idx = tree.query(points[rows], k=kq, distance_upper_bound=self.radius)
         idx = np.asarray(idx, dtype=np.int64).reshape(s, kq)
@@ -190,8 +197,7 @@ class InterestManager:
         order = np.argsort(~valid, axis=1, kind="stable")[:, :count]
         idx = np.take_along_axis(idx, order, axis=1)
         valid = np.take_along_axis(valid, order, axis=1)
-        ids = table.ids[np.where(valid, idx, 0)]
-        out[:, : idx.shape[1]] = np.where(valid, ids, 0)
+        out[:, : idx.shape[1]] = np.where(valid, idx, -1)
         return out
 
     def recompute(self, table: AvatarTable, rows: IntArray) -> InterestEvents:
@@ -201,39 +207,53 @@ class InterestManager:
         nearest; the free places go to the nearest newcomers. In a walking crowd this keeps
         the boundary of the view from churning every tick (each change costs an enter with a
         full description), while an observer that starts empty gets exactly the k nearest.
+        Call after ``prune_departed``, so every id in ``visible`` is live.
         """
         if rows.size == 0:
             return InterestEvents.empty()
+        index = _spatial_index(table)
+        parts = [
+            self._recompute_chunk(table, rows[i : i + self._chunk], index)
+            for i in range(0, rows.size, self._chunk)
+        ]
+        return InterestEvents.concat(parts)
+
+    def _recompute_chunk(
+        self, table: AvatarTable, rows: IntArray, index: _SpatialIndex
+    ) -> InterestEvents:
         k = self.k
-        cand = self.nearest(table, rows, k + self.hysteresis)
+        cand = self.nearest(table, rows, k + self.hysteresis, index)
         handles = table.handles[rows]
         old = self.visible[handles]
+        old_rows = table.rows_of_live(old)
         s, width = cand.shape
-        base_old = np.arange(s, dtype=np.int64)[:, None] * _ROW_KEY
 
-        # Membership both ways through per-row sorted keys: row * 2**33 + id is globally
-        # sorted once each row is, so one searchsorted answers for every observer.
-        cand_order = np.argsort(cand, axis=1, kind="stable")
-        cand_keys = (np.take_along_axis(cand, cand_order, axis=1) + base_old).ravel()
-        old_keys_sorted = (np.sort(old, axis=1) + base_old).ravel()
-        old_flat = (old + base_old).ravel()
-        pos = np.minimum(np.searchsorted(cand_keys, old_flat), cand_keys.size - 1)
-        kept = (cand_keys[pos] == old_flat).reshape(s, k) & (old > 0)
-        cand_flat = (cand + base_old).ravel()
-        cpos = np.minimum(np.searchsorted(old_keys_sorted, cand_flat), old_keys_sorted.size - 1)
-        incumbent = (old_keys_sorted[cpos] == cand_flat).reshape(s, width) & (cand > 0)
+        # Membership both ways through a stamp matrix indexed by (observer, table row):
+        # write one side's column numbers, read them back at the other side's rows, wipe.
+        stamp = self._stamp.ravel()
+        line = (np.arange(s, dtype=np.int64) * self._stamp.shape[1])[:, None]
+        cand_at = np.where(cand >= 0, line + cand, -1)
+        old_at = np.where(old_rows >= 0, line + old_rows, -1)
+        cand_cells = cand_at[cand_at >= 0]
+        old_cells = old_at[old_at >= 0]
+        stamp[cand_cells] = np.broadcast_to(np.arange(width, dtype=np.int16), (s, width))[
+            cand_at >= 0
+        ]
+        kept_col = np.where(old_at >= 0, stamp[old_at], -1)
+        stamp[cand_cells] = -1
+        kept = kept_col >= 0
+        stamp[old_cells] = 0
+        incumbent = (cand_at >= 0) & (stamp[cand_at] == 0)
+        stamp[old_cells] = -1
 
-        newcomer = (cand > 0) & ~incumbent
+        newcomer = (cand >= 0) & ~incumbent
         room = k - kept.sum(axis=1)
         entering = newcomer & (np.cumsum(newcomer, axis=1) <= room[:, None])
         leaving = (old > 0) & ~kept
 
         vis = np.where(kept, old, 0)
         rank = np.full((s, k), _NO_RANK, dtype=np.uint8)
-        # A kept avatar's rank is its column in `cand`, found back through the sort order.
-        local = np.clip(pos.reshape(s, k) - np.arange(s)[:, None] * width, 0, width - 1)
-        kept_cols = np.take_along_axis(cand_order, local, axis=1)
-        rank[kept] = np.minimum(kept_cols[kept], _NO_RANK - 1).astype(np.uint8)
+        rank[kept] = np.minimum(kept_col[kept], _NO_RANK - 1).astype(np.uint8)
 
         # Pair the j-th entering avatar (nearest first) with the j-th free slot (lowest first).
         free_first = np.argsort(vis != 0, axis=1, kind="stable")
@@ -241,7 +261,7 @@ class InterestManager:
         er, src = np.nonzero(entering)
         j = np.arange(src.size) - np.repeat(np.cumsum(n_enter) - n_enter, n_enter)
         dest = free_first[er, j]
-        enter_ids = cand[er, src]
+        enter_ids = table.ids[cand[er, src]]
         vis[er, dest] = enter_ids
         rank[er, dest] = np.minimum(src, _NO_RANK - 1).astype(np.uint8)
 
@@ -256,6 +276,16 @@ class InterestManager:
             dest.astype(np.int64),
             enter_ids,
         )
+
+
+_SpatialIndex = tuple[cKDTree, npt.NDArray[np.float64]]
+
+
+def _spatial_index(table: AvatarTable) -> _SpatialIndex:
+    """A k-d tree over every live avatar's ground-plane point, built once per tick."""
+    points = _plane_points(table)
+    # An unbalanced, uncompacted tree builds about a third faster; queries cost the same.
+    return cKDTree(points, balanced_tree=False, compact_nodes=False), points
 
 
 def _plane_points(table: AvatarTable) -> npt.NDArray[np.float64]:

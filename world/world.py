@@ -9,6 +9,7 @@ awaits and never touches a socket; the server owns time and I/O and passes ``now
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class WorldConfig:
     tick_rate: float = 20.0
     max_visible: int = 50
     view_radius_m: float = 60.0
-    recompute_period: int = 4
+    recompute_period: int = 8
     near_slots: int = 16
     far_interval: int = 2
     pose_slots: int = 8
@@ -126,10 +127,10 @@ class World:
         self._apply_poses()
         t1 = time.perf_counter()
 
-        due = self.interest.due_rows(table)
-        recomputed = self.interest.recompute(table, due)
-        departed, visible_rows = self.interest.prune_departed(table)
+        departed = self.interest.prune_departed(table)
+        recomputed = self.interest.recompute(table, self.interest.due_rows(table))
         events = InterestEvents.concat([departed, recomputed])
+        visible_rows = self.interest.visible_rows(table)
         t2 = time.perf_counter()
 
         held = np.zeros(table.capacity, dtype=np.bool_)
@@ -221,7 +222,10 @@ class World:
             return []
         table = self.table
         ids = np.fromiter(moves.keys(), dtype=np.int64, count=len(moves))
-        values = np.array(list(moves.values()), dtype=np.float64)
+        # Moves are flat tuples of 7 numbers; one pass over them is the cheapest conversion.
+        values = np.fromiter(
+            itertools.chain.from_iterable(moves.values()), np.float64, count=7 * len(moves)
+        ).reshape(-1, 7)
         moves.clear()
         rows = table.rows_of(ids)
         live = rows >= 0
@@ -262,8 +266,8 @@ class World:
         rows, values = rows[live], values[live]
         table.pose[rows] = values[:, 1:].reshape(-1, POSE_JOINTS, 7)
         packed = quantize_pose(table.pose[rows])
-        differs = np.any(packed != table.pose_bytes[rows], axis=1)
-        table.pose_bytes[rows] = packed
+        differs = np.any(packed != table.pose_rows[rows, 1:], axis=1)
+        table.pose_rows[rows, 1:] = packed
         table.pose_version[rows[differs]] += 1
 
     def _requantize(self, rows: IntArray) -> None:
@@ -274,6 +278,6 @@ class World:
         packed = quantize_body(
             table.position[rows], table.yaw[rows], table.anim[rows], table.flags[rows], self._origin
         )
-        differs = np.any(packed != table.body_bytes[rows], axis=1)
-        table.body_bytes[rows] = packed
+        differs = np.any(packed != table.body_rows[rows, 1:], axis=1)
+        table.body_rows[rows, 1:] = packed
         table.version[rows[differs]] += 1

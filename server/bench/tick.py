@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--density", type=float, default=0.05, help="avatars per square metre of the crowd"
     )
-    parser.add_argument("--period", type=int, default=4, help="interest recompute period, ticks")
+    parser.add_argument("--period", type=int, default=8, help="interest recompute period, ticks")
     parser.add_argument("--tick-rate", type=float, default=20.0)
     parser.add_argument("--vr-share", type=float, default=0.0, help="share of avatars in VR")
     parser.add_argument("--baseline-ticks", type=int, default=3, help="0 skips the baseline")

@@ -232,7 +232,8 @@ def test_departed_are_pruned_with_leave_events(s: Scenario, share: float, joiner
     table = build_table(s, rng)
     manager = fresh_manager(table, s)
     manager.recompute(table, np.arange(table.count, dtype=np.int64))
-    _, rows = manager.prune_departed(table)
+    manager.prune_departed(table)
+    rows = manager.visible_rows(table)
     assert np.array_equal(rows, table.rows_of(manager.visible[table.live_handles()]))
 
     live = table.live_ids().copy()
@@ -247,7 +248,8 @@ def test_departed_are_pruned_with_leave_events(s: Scenario, share: float, joiner
         manager.reset(table.handle_of(avatar_id))
 
     before = snapshot(manager)
-    events, rows = manager.prune_departed(table)
+    events = manager.prune_departed(table)
+    rows = manager.visible_rows(table)
     after = snapshot(manager)
     check_events_describe_change(events, before, after)
     leaves, enters = event_tuples(events)
@@ -266,15 +268,15 @@ def test_departed_are_pruned_with_leave_events(s: Scenario, share: float, joiner
     assert np.array_equal(rows, table.rows_of(after[handles]))
     assert np.all((rows >= 0) == (after[handles] > 0))
     # Nothing left since: the second pass finds nothing and agrees on the rows.
-    events, rows_again = manager.prune_departed(table)
+    events = manager.prune_departed(table)
     assert events.count == 0
-    assert np.array_equal(rows_again, rows)
+    assert np.array_equal(manager.visible_rows(table), rows)
 
 
 @settings(max_examples=100, deadline=None)
 @given(scenarios, st.integers(1, 5), st.floats(0.0, 0.3))
-def test_world_order_recompute_then_prune(s: Scenario, period: int, share: float) -> None:
-    """As World.step runs it: departures, an amortised recompute, then pruning."""
+def test_world_order_prune_then_recompute(s: Scenario, period: int, share: float) -> None:
+    """As World.step runs it: departures pruned, an amortised recompute, then rows resolved."""
     rng = np.random.default_rng(s.seed)
     table = build_table(s, rng)
     manager = InterestManager(
@@ -294,9 +296,9 @@ def test_world_order_recompute_then_prune(s: Scenario, period: int, share: float
         n = table.count
         table.position[:n, [0, 2]] += rng.normal(0, 2.0, (n, 2)).astype(np.float32)
         before = snapshot(manager)
-        due = manager.due_rows(table)
-        recomputed = manager.recompute(table, due)
-        departed, rows = manager.prune_departed(table)
+        departed = manager.prune_departed(table)
+        recomputed = manager.recompute(table, manager.due_rows(table))
+        rows = manager.visible_rows(table)
         after = snapshot(manager)
         events = InterestEvents.concat([departed, recomputed])
         # Compare only live observers: a departed observer's row is left as it was.
