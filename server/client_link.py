@@ -7,23 +7,19 @@ wait on a slow client. Back-pressure is read from the transport's write buffer: 
 whose buffer is above ``SEND_HIGH_WATER_BYTES`` is *held* (the world skips its frame and
 merges what it missed into the next one), and one held for ``MAX_HELD_S`` is closed.
 
-``WebSocketLink`` implements the seam on the ``websockets`` library; another transport
-(a faster asyncio WebSocket library) would implement the same four members.
+``server.ws_transport.WebSocketConnection`` implements the seam on the ``websockets``
+library's protocol core; another transport would implement the same members.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from websockets.asyncio.server import ServerConnection
-from websockets.protocol import State
-
 __all__ = [
     "MAX_HELD_S",
     "SEND_ABORT_BYTES",
     "SEND_HIGH_WATER_BYTES",
     "ClientLink",
-    "WebSocketLink",
 ]
 
 # About ten full frames: past this the client is not keeping up with the tick rate.
@@ -50,34 +46,5 @@ class ClientLink(Protocol):
     def abort(self) -> None:
         """Drop the connection at once, without a closing handshake."""
 
-
-class WebSocketLink:
-    """``ClientLink`` over a ``websockets`` server connection."""
-
-    __slots__ = ("_connection", "_protocol", "_transport")
-
-    def __init__(self, connection: ServerConnection) -> None:
-        self._connection = connection
-        self._protocol = connection.protocol
-        self._transport = connection.transport
-
-    def send_now(self, data: bytes | memoryview) -> bool:
-        """Frame and write ``data`` now (a whole, unfragmented message)."""
-        if self._protocol.state is not State.OPEN:
-            return False
-        self._protocol.send_binary(data)
-        self._connection.send_data()
-        return True
-
-    def buffered(self) -> int:
-        """The transport's write buffer size."""
-        return int(self._transport.get_write_buffer_size())
-
-    @property
-    def open(self) -> bool:
-        """True while the WebSocket is open."""
-        return self._protocol.state is State.OPEN
-
-    def abort(self) -> None:
-        """Close the TCP connection without a handshake."""
-        self._transport.abort()
+    def close(self, code: int, reason: str) -> None:
+        """Start the closing handshake; the connection is dropped if it does not finish."""

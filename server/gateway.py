@@ -1,43 +1,35 @@
 """The realtime gateway: WebSocket upgrade, authentication, input intake and frame delivery.
 
 Data flow (docs/architecture.md): the upgrade is authenticated before any world state is
-sent; each received frame is rate-limited, decoded by the sans-I/O codec and pushed into the
-world's inbox; once per tick ``deliver`` hands the step's frames to each client's link.
+sent; each received message is rate-limited, decoded by the sans-I/O codec and pushed into
+the world's inbox; once per tick ``deliver`` hands the step's frames to each client's link.
 A bad message gets an ERROR reply and costs the connection part of its abuse budget; an
 exhausted budget closes it with 1008. Nothing a client sends reaches another client's
-session except through the world step.
+session except through the world step. Every callback here is synchronous: the transport
+(``server.ws_transport``) calls it as bytes arrive, and nothing waits on a client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
-import weakref
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from server.auth import AuthError, Identity, TokenIssuer, token_from_request
-from server.client_link import (
-    MAX_HELD_S,
-    SEND_ABORT_BYTES,
-    SEND_HIGH_WATER_BYTES,
-    WebSocketLink,
-)
+from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES
 from server.metrics import Registry
 from server.ratelimit import TokenBucket
+from server.ws_transport import WebSocketConnection, WebSocketListener
 from world.avatars import AvatarDescription
 from world.codec import Move, Ping, Pose, ProtocolError, decode_client, encode_error, encode_pong
 from world.inbox import JoinRequest
-from world.protocol import MAX_CLIENT_FRAME_BYTES, SUBPROTOCOL, CloseCode, ErrorCode
+from world.protocol import SUBPROTOCOL, CloseCode, ErrorCode, Opcode
 from world.world import StepResult, World
 
 __all__ = [
@@ -48,6 +40,7 @@ __all__ = [
     "JOIN_TIMEOUT_S",
     "WS_PATH",
     "Gateway",
+    "Session",
 ]
 
 log = logging.getLogger("plaza.gateway")
@@ -57,8 +50,8 @@ WS_PATH = "/ws"
 # headroom for a 30 Hz client, and a burst of 120 absorbs a stall on a mobile network.
 INPUT_RATE_PER_S = 60.0
 INPUT_BURST = 120.0
-# Each refused message (over the rate, malformed) spends one unit; an honest client with a
-# bug spends a few, a hostile one runs dry within seconds and is closed with 1008.
+# Each refused message (over the rate, malformed) spends one unit (a malformed one five); an
+# honest client with a bug spends a few, a hostile one runs dry within seconds: 1008.
 ABUSE_BUDGET = 50.0
 ABUSE_REFILL_PER_S = 2.0
 # Rate-limit errors are themselves limited, so a flood cannot make the server flood back.
@@ -66,17 +59,17 @@ RATE_ERROR_INTERVAL_S = 1.0
 _RATE_LIMIT_REASON = f"more than {INPUT_RATE_PER_S:g} messages per second; message dropped"
 # A join waits in the world's bounded queue; past this the server is too busy to admit.
 JOIN_TIMEOUT_S = 10.0
-# How long a closing handshake may take before the socket is dropped.
-CLOSE_TIMEOUT_S = 2.0
+_BUSY_REASON = "server busy; try again shortly"
+_OPCODES = {Move: int(Opcode.MOVE), Pose: int(Opcode.POSE), Ping: int(Opcode.PING)}
 
 
 @dataclass(eq=False)
 class Session:
     """One authenticated connection and, once joined, its avatar."""
 
-    connection: ServerConnection
+    connection: WebSocketConnection
     identity: Identity
-    link: WebSocketLink
+    ticket: int
     avatar_id: int = 0
     held_since: float | None = None
     rate: TokenBucket = field(default_factory=lambda: TokenBucket(INPUT_RATE_PER_S, INPUT_BURST))
@@ -85,25 +78,25 @@ class Session:
     )
     last_rate_error: float = 0.0
     closing: bool = False
+    timers: list[asyncio.TimerHandle] = field(default_factory=list)
+
+    @property
+    def link(self) -> WebSocketConnection:
+        """Where frames go (the ``ClientLink`` of this session)."""
+        return self.connection
 
 
 class Gateway:
-    """WebSocket server feeding one ``World``'s inbox and delivering its frames."""
+    """WebSocket endpoint feeding one ``World``'s inbox and delivering its frames."""
 
     def __init__(self, world: World, issuer: TokenIssuer, metrics: Registry) -> None:
         self.world = world
         self.issuer = issuer
         self.sessions: dict[int, Session] = {}
         self.accepting = True
-        self._joining: dict[int, tuple[Session, asyncio.Future[int]]] = {}
-        # Weak keys: a handshake refused after authentication (e.g. no subprotocol) never
-        # reaches the handler, and its entry must not outlive the connection.
-        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._port = 0
+        self._joining: dict[int, Session] = {}
         self._tickets = itertools.count(1)
-        self._server: Server | None = None
+        self._listener = WebSocketListener(self, [SUBPROTOCOL])
         m = metrics
         self._m_connections = m.gauge("plaza_connections", "Open WebSocket sessions with an avatar")
         self._m_connections.set_function(lambda: float(len(self.sessions)))
@@ -120,48 +113,30 @@ class Gateway:
         self._m_frames = m.counter("plaza_frames_sent_total", "WORLD frames written")
         self._m_bytes = m.counter("plaza_bytes_sent_total", "Bytes of frames and messages written")
         self._m_held = m.counter("plaza_frames_held_total", "Frames skipped for a busy connection")
+        self._inputs = {Move: 0, Pose: 0, Ping: 0}
 
     async def start(self, host: str, port: int) -> None:
         """Listen for WebSocket upgrades."""
-        self._server = await serve(
-            self._handle,
-            host,
-            port,
-            process_request=self._process_request,
-            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
-            max_size=MAX_CLIENT_FRAME_BYTES,
-            # Frames bypass websockets' send() (see client_link); aligning its write limit
-            # with the hold threshold keeps its own sends (close, pong) consistent with ours.
-            write_limit=SEND_HIGH_WATER_BYTES,
-            compression=None,
-            close_timeout=CLOSE_TIMEOUT_S,
-            ping_interval=20,
-            ping_timeout=20,
-        )
-
-        self._port = int(next(iter(self._server.sockets)).getsockname()[1])
+        await self._listener.start(host, port)
 
     @property
     def port(self) -> int:
         """The bound port (kept after close, for URLs given out during shutdown)."""
-        return self._port
+        return self._listener.port
 
     async def close(self, code: CloseCode, reason: str) -> None:
-        """Refuse new upgrades and close every connection with ``code``."""
+        """Refuse new upgrades and close every connection with ``code`` (bounded wait)."""
         self.accepting = False
-        if self._server is None:
-            return
-        self._server.close(close_connections=False)
-        connections = list(self._server.connections)
-        await asyncio.gather(
-            *(c.close(int(code), reason) for c in connections), return_exceptions=True
-        )
-        await self._server.wait_closed()
+        self._listener.stop_accepting()
+        for session in list(self.sessions.values()) + list(self._joining.values()):
+            session.closing = True
+            self._m_closed.inc(code=str(int(code)))
+        await self._listener.close_all(int(code), reason)
 
-    # -- upgrade --------------------------------------------------------------------------
+    # -- upgrade ----------------------------------------------------------------------------
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Authenticate at the HTTP upgrade: no token or a bad one gets 401 and no world state."""
+    def authorize(self, connection: WebSocketConnection, request: Request) -> Response | None:
+        """Authenticate at the HTTP upgrade: no token or a bad one gets 401, no world state."""
         if not self.accepting:
             return self._refuse(connection, HTTPStatus.SERVICE_UNAVAILABLE, "server shutting down")
         parts = urlsplit(request.path)
@@ -180,112 +155,104 @@ class Gateway:
             return self._refuse(
                 connection, HTTPStatus.SERVICE_UNAVAILABLE, "the world is full; try again shortly"
             )
-        self._identities[connection] = identity
+        connection.context = identity
         return None
 
-    def _refuse(self, connection: ServerConnection, status: HTTPStatus, reason: str) -> Response:
+    def _refuse(self, connection: WebSocketConnection, status: HTTPStatus, reason: str) -> Response:
         self._m_refused.inc(reason=status.phrase.lower().replace(" ", "_"))
-        response = connection.respond(status, reason + "\n")
+        response = connection.protocol.reject(status, reason + "\n")
         if status == HTTPStatus.UNAUTHORIZED:
-            response.headers = Headers(response.headers)
             response.headers["WWW-Authenticate"] = 'Bearer realm="plaza"'
         return response
 
-    # -- one connection -------------------------------------------------------------------
-
-    async def _handle(self, connection: ServerConnection) -> None:
-        identity = self._identities.pop(connection, None)
-        if identity is None:
-            return
-        session = Session(connection, identity, WebSocketLink(connection))
-        ticket = next(self._tickets)
-        joined: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    def on_open(self, connection: WebSocketConnection) -> None:
+        """Ask the world for an avatar; WELCOME follows in ``deliver``."""
+        identity = connection.context
+        assert isinstance(identity, Identity)
+        session = Session(connection, identity, next(self._tickets))
+        connection.context = session
         description = AvatarDescription(identity.name, {}, str(identity.role))
-        if not self.world.inbox.request_join(JoinRequest(ticket, description)):
-            await self._close(session, CloseCode.TRY_AGAIN_LATER, "server busy; try again shortly")
+        if not self.world.inbox.request_join(JoinRequest(session.ticket, description)):
+            self._close(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
             return
-        self._joining[ticket] = (session, joined)
-        try:
-            session.avatar_id = await asyncio.wait_for(joined, JOIN_TIMEOUT_S)
-        except TimeoutError:
-            self.world.inbox.cancel_join(ticket)
-            await self._close(session, CloseCode.TRY_AGAIN_LATER, "server busy; try again shortly")
-            return
-        except RefusedJoin as refused:
-            await self._close(session, CloseCode.TRY_AGAIN_LATER, str(refused))
-            return
-        finally:
-            self._joining.pop(ticket, None)
+        self._joining[session.ticket] = session
+        loop = asyncio.get_running_loop()
+        session.timers.append(loop.call_later(JOIN_TIMEOUT_S, self._join_timeout, session))
         # A session lives no longer than its token (at most ACCESS_TOKEN_TTL_S).
-        expiry = asyncio.get_running_loop().call_later(
-            max(0.0, identity.expires_at - time.time()),
-            self._schedule_close,
-            session,
-            CloseCode.TOKEN_EXPIRED,
-            "token expired; reconnect with a fresh token",
+        session.timers.append(
+            loop.call_later(
+                max(0.0, identity.expires_at - time.time()),
+                self._close,
+                session,
+                CloseCode.TOKEN_EXPIRED,
+                "token expired; reconnect with a fresh token",
+            )
         )
-        try:
-            await self._receive(session)
-        finally:
-            expiry.cancel()
+
+    def _join_timeout(self, session: Session) -> None:
+        if self._joining.pop(session.ticket, None) is not None:
+            self.world.inbox.cancel_join(session.ticket)
+            self._close(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
+
+    def on_closed(self, connection: WebSocketConnection) -> None:
+        """Free the avatar (or the queued join)."""
+        session = connection.context
+        if not isinstance(session, Session):
+            return
+        for timer in session.timers:
+            timer.cancel()
+        if self._joining.pop(session.ticket, None) is not None:
+            self.world.inbox.cancel_join(session.ticket)
+        if session.avatar_id:
             self.sessions.pop(session.avatar_id, None)
             self.world.inbox.request_leave(session.avatar_id)
 
-    async def _receive(self, session: Session) -> None:
-        inbox = self.world.inbox
-        avatar_id = session.avatar_id
-        link = session.link
-        with contextlib.suppress(ConnectionClosed):
-            async for data in session.connection:
-                now = time.monotonic()
-                if not session.rate.take(now):
-                    self._m_dropped.inc(reason="rate")
-                    if not session.abuse.take(now):
-                        await self._close(session, CloseCode.POLICY_VIOLATION, "input flood")
-                        return
-                    if now - session.last_rate_error >= RATE_ERROR_INTERVAL_S:
-                        session.last_rate_error = now
-                        link.send_now(
-                            encode_error(
-                                ErrorCode.RATE_LIMITED,
-                                _RATE_LIMIT_REASON,
-                            )
-                        )
-                    continue
-                try:
-                    message = decode_client(data)
-                except ProtocolError as exc:
-                    self._m_dropped.inc(reason="protocol")
-                    link.send_now(encode_error(exc.code, exc.reason, exc.opcode))
-                    if not session.abuse.take(now, cost=5.0):
-                        await self._close(
-                            session, CloseCode.POLICY_VIOLATION, "repeated malformed messages"
-                        )
-                        return
-                    continue
-                kind = type(message)
-                if kind is Move:
-                    inbox.push_move(avatar_id, message)  # type: ignore[arg-type]
-                elif kind is Pose:
-                    inbox.push_pose(avatar_id, message)  # type: ignore[arg-type]
-                elif kind is Ping:
-                    link.send_now(encode_pong(message.client_time, time.time()))  # type: ignore[union-attr]
-                self._m_inputs.inc(kind=kind.__name__.lower())
+    # -- input ------------------------------------------------------------------------------
 
-    async def _close(self, session: Session, code: CloseCode, reason: str) -> None:
+    def on_message(self, connection: WebSocketConnection, data: bytes | str) -> None:
+        """Rate-limit, decode and queue one client message."""
+        session = connection.context
+        if not isinstance(session, Session) or session.closing:
+            return
+        now = time.monotonic()
+        if not session.rate.take(now):
+            self._m_dropped.inc(reason="rate")
+            if not session.abuse.take(now):
+                self._close(session, CloseCode.POLICY_VIOLATION, "input flood")
+            elif now - session.last_rate_error >= RATE_ERROR_INTERVAL_S:
+                session.last_rate_error = now
+                connection.send_now(encode_error(ErrorCode.RATE_LIMITED, _RATE_LIMIT_REASON))
+            return
+        try:
+            message = decode_client(data)
+        except ProtocolError as exc:
+            self._m_dropped.inc(reason="protocol")
+            connection.send_now(encode_error(exc.code, exc.reason, exc.opcode))
+            if not session.abuse.take(now, cost=5.0):
+                self._close(session, CloseCode.POLICY_VIOLATION, "repeated malformed messages")
+            return
+        kind = type(message)
+        if kind is Ping:
+            connection.send_now(encode_pong(message.client_time, time.time()))  # type: ignore[union-attr]
+        elif not session.avatar_id:
+            connection.send_now(
+                encode_error(
+                    ErrorCode.NOT_ALLOWED, "no avatar yet: wait for WELCOME", _OPCODES[kind]
+                )
+            )
+            return
+        elif kind is Move:
+            self.world.inbox.push_move(session.avatar_id, message)  # type: ignore[arg-type]
+        else:
+            self.world.inbox.push_pose(session.avatar_id, message)  # type: ignore[arg-type]
+        self._inputs[kind] += 1
+
+    def _close(self, session: Session, code: CloseCode, reason: str) -> None:
         if session.closing:
             return
         session.closing = True
         self._m_closed.inc(code=str(int(code)))
-        try:
-            # websockets' close() first waits for the send buffer to drain, which a client
-            # that stopped reading never lets happen: bound it, then drop the socket.
-            await asyncio.wait_for(session.connection.close(int(code), reason), CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            session.link.abort()
-        except Exception:
-            log.debug("close failed", exc_info=True)
-            session.link.abort()
+        session.connection.close(int(code), reason)
 
     # -- once per tick ----------------------------------------------------------------------
 
@@ -293,7 +260,7 @@ class Gateway:
         """Before a step: hold the frames of clients whose send buffer is still full."""
         inbox = self.world.inbox
         for avatar_id, session in self.sessions.items():
-            buffered = session.link.buffered()
+            buffered = session.connection.buffered()
             if buffered <= SEND_HIGH_WATER_BYTES:
                 session.held_since = None
                 continue
@@ -302,56 +269,39 @@ class Gateway:
             if session.held_since is None:
                 session.held_since = now
             elif now - session.held_since > MAX_HELD_S or buffered > SEND_ABORT_BYTES:
-                self._schedule_close(
-                    session, CloseCode.SLOW_CONSUMER, "not reading frames; disconnected"
-                )
+                self._close(session, CloseCode.SLOW_CONSUMER, "not reading frames; disconnected")
 
     def deliver(self, result: StepResult) -> None:
         """Hand a step's output to the connections; never awaits."""
         for ticket, avatar_id, welcome in result.joined:
-            entry = self._joining.get(ticket)
-            if entry is None or entry[1].done() or not entry[0].link.open:
-                # The connection went away while queued: free the avatar again, and wake the
-                # handler so it does not wait out the join timeout.
+            session = self._joining.pop(ticket, None)
+            if session is None or session.closing or not session.connection.open:
+                # The connection went away while queued: free the avatar again.
                 self.world.inbox.request_leave(avatar_id)
-                if entry is not None and not entry[1].done():
-                    entry[1].set_exception(RefusedJoin("connection closed before joining"))
                 continue
-            session, future = entry
             session.avatar_id = avatar_id
             self.sessions[avatar_id] = session
-            session.link.send_now(welcome)
-            future.set_result(avatar_id)
+            session.connection.send_now(welcome)
         for ticket, reason in result.refused:
-            entry = self._joining.get(ticket)
-            if entry is not None and not entry[1].done():
-                entry[1].set_exception(RefusedJoin(reason))
+            session = self._joining.pop(ticket, None)
+            if session is not None:
+                self._close(session, CloseCode.TRY_AGAIN_LATER, reason)
         sessions = self.sessions
         sent = 0
         for avatar_id, data in result.messages:
             session = sessions.get(avatar_id)
-            if session is not None and session.link.send_now(data):
+            if session is not None and session.connection.send_now(data):
                 sent += len(data)
         frames = 0
         for avatar_id, frame in result.frames:
             session = sessions.get(avatar_id)
-            if session is not None and session.link.send_now(frame):
+            if session is not None and session.connection.send_now(frame):
                 frames += 1
                 sent += len(frame)
         self._m_frames.inc(frames)
         self._m_bytes.inc(sent)
-
-    def _schedule_close(self, session: Session, code: CloseCode, reason: str) -> None:
-        if session.closing:
-            return
-        task = asyncio.get_running_loop().create_task(self._close(session, code, reason))
-        task.add_done_callback(_log_task_error)
-
-
-class RefusedJoin(Exception):
-    """The world refused a join attempt; the message is the reason."""
-
-
-def _log_task_error(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background close failed", exc_info=task.exception())
+        # Per-message counters are summed here, once per tick, instead of per message.
+        for kind, count in self._inputs.items():
+            if count:
+                self._m_inputs.inc(count, kind=kind.__name__.lower())
+                self._inputs[kind] = 0

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 TIMEOUT = 10.0
 # Time the server allows a closing handshake before dropping the socket (server/gateway.py).
-CLOSE_TIMEOUT_S = gateway_mod.CLOSE_TIMEOUT_S
+from server.ws_transport import CLOSE_TIMEOUT_S  # noqa: E402
 
 
 async def connect_stalled(plaza: Any) -> tuple[ClientConnection, dict[str, Any]]:

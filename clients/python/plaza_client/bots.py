@@ -22,7 +22,7 @@ import random
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import msgpack
 import numpy as np
@@ -77,11 +77,11 @@ class Bot(asyncio.Protocol):
         )
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.position = np.zeros(3)
+        self.x = self.y = self.z = 0.0
         self.heading = random.uniform(0, 2 * math.pi)
         self.seq = 0
         self.avatar_id = 0
-        self.origin = np.zeros(3)
+        self.origin = (0.0, 0.0, 0.0)
         self.closed = False
         self.probe_of = probe_of
         self.sent_at: dict[tuple[int, int], float] | None = None
@@ -89,8 +89,8 @@ class Bot(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Send the upgrade request."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports implement the interface without subclassing asyncio.Transport.
+        self.transport = cast(asyncio.Transport, transport)
         self.protocol.send_request(self.protocol.connect())
         self._flush()
 
@@ -148,13 +148,13 @@ class Bot(asyncio.Protocol):
         if message[0] == Opcode.WELCOME:
             info = message[1]
             self.avatar_id = info["avatar_id"]
-            self.origin = np.asarray(info["zone"]["origin"], dtype=np.float64)
-            self.position = np.asarray(info["position"], dtype=np.float64)
+            self.origin = tuple(float(v) for v in info["zone"]["origin"])
+            self.x, self.y, self.z = (float(v) for v in info["position"])
             if not self.opened.done():
                 self.opened.set_result(None)
         elif message[0] == Opcode.CORRECTION:
             stats.corrections += 1
-            self.position = np.asarray(message[2:5], dtype=np.float64)
+            self.x, self.y, self.z = (float(v) for v in message[2:5])
         elif message[0] == Opcode.ERROR:
             stats.errors += 1
 
@@ -179,32 +179,36 @@ class Bot(asyncio.Protocol):
                 self.fleet.stats.latencies.append(time.perf_counter() - sent)
 
     def step(self, dt: float) -> None:
-        """Walk a little and send a MOVE."""
+        """Walk a little and send a MOVE (plain floats: numpy per bot would cost more)."""
         if self.closed or self.transport is None or self.protocol.state is not State.OPEN:
             return
-        if self.probe_of is not None:
-            target = self.probe_of.position + np.array([PROBE_DISTANCE_M, 0.0, 0.0])
-            delta = target - self.position
-            dist = float(np.hypot(delta[0], delta[2]))
-            step = min(dist, 2.5 * WALK_SPEED_MPS * dt)
+        x, y, z = self.x, self.y, self.z
+        beacon = self.probe_of
+        if beacon is not None:
+            dx, dz = beacon.x + PROBE_DISTANCE_M - x, beacon.z - z
+            dist = math.hypot(dx, dz)
             if dist > 1e-6:
-                self.position = self.position + delta * (step / dist)
+                step = min(dist, 2.5 * WALK_SPEED_MPS * dt) / dist
+                x, z = x + dx * step, z + dz * step
         else:
             self.heading += random.gauss(0.0, 0.3)
-            self.position[0] += math.cos(self.heading) * WALK_SPEED_MPS * dt
-            self.position[2] += math.sin(self.heading) * WALK_SPEED_MPS * dt
-            home = self.fleet.home
-            if math.hypot(self.position[0] - home[0], self.position[2] - home[2]) > ROAM_RADIUS_M:
-                self.heading = math.atan2(home[2] - self.position[2], home[0] - self.position[0])
+            x += math.cos(self.heading) * WALK_SPEED_MPS * dt
+            z += math.sin(self.heading) * WALK_SPEED_MPS * dt
+            hx, hz = self.fleet.home
+            if math.hypot(x - hx, z - hz) > ROAM_RADIUS_M:
+                self.heading = math.atan2(hz - z, hx - x)
+        self.x, self.z = x, z
         self.seq += 1
-        x, y, z = (float(v) for v in self.position)
         if self.sent_at is not None:
-            q = np.rint((self.position - self.origin) / POSITION_QUANTUM_M).astype(np.int64)
-            self.sent_at[(int(q[0]), int(q[2]))] = time.perf_counter()
+            key = (
+                round((x - self.origin[0]) / POSITION_QUANTUM_M),
+                round((z - self.origin[2]) / POSITION_QUANTUM_M),
+            )
+            self.sent_at[key] = time.perf_counter()
             if len(self.sent_at) > MAX_BEACON_HISTORY:
                 # Positions overtaken within one tick are never seen; forget the oldest.
-                for key in list(self.sent_at)[: MAX_BEACON_HISTORY // 2]:
-                    del self.sent_at[key]
+                for old in list(self.sent_at)[: MAX_BEACON_HISTORY // 2]:
+                    del self.sent_at[old]
         self.protocol.send_binary(encode_client(Move(self.seq, x, y, z, self.heading, 1, 0)))
         self._flush()
 
@@ -226,7 +230,7 @@ class BotFleet:
         self.bots: list[Bot] = []
         self.stats = BotStats()
         self.stopping = False
-        self.home = np.zeros(3)
+        self.home = (0.0, 0.0)
 
     async def connect(self, timeout: float = 60.0) -> None:
         """Sign in and connect every bot; beacons and probes first."""
@@ -256,7 +260,7 @@ class BotFleet:
                 bot.sent_at = {}
                 beacons.append(bot)
         if beacons:
-            self.home = beacons[0].position.copy()
+            self.home = (beacons[0].x, beacons[0].z)
         probes = await asyncio.gather(*(one(self.probes + i, b) for i, b in enumerate(beacons)))
         rest = await asyncio.gather(*(one(i, None) for i in range(2 * len(beacons), self.clients)))
         self.bots = beacons + [b for b in probes if b] + [b for b in rest if b]
