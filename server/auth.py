@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from world.protocol import MAX_NAME_CHARS
 from world.roles import Role, parse_role
 
 __all__ = [
@@ -66,7 +67,6 @@ ISSUER = "plaza-local"
 AUDIENCE = "plaza"
 """Default ``aud`` the built-in issuer mints for and insists on."""
 
-MAX_NAME_CHARS = 32
 """Longest display name, counted in code points after NFC normalisation and stripping."""
 
 LOCALES = ("ko", "en", "ja", "zh")

@@ -27,11 +27,6 @@ class ServerConfig:
     zone_file: pathlib.Path = _DEFAULT_ZONE
     public_ws_url: str | None = None
 
-    @property
-    def ws_url(self) -> str:
-        """Where clients connect, as told by ``GET /api/config``."""
-        return self.public_ws_url or f"ws://{self.host}:{self.ws_port}/ws"
-
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)

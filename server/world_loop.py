@@ -50,6 +50,16 @@ class WorldLoop:
         self._m_ticks = metrics.counter("plaza_ticks_total", "Ticks run")
         avatars = metrics.gauge("plaza_avatars", "Avatars in the world")
         avatars.set_function(lambda: float(self.world.table.count))
+        counters = world.inbox.counters
+        # The inbox's drop policy, visible: inputs replaced by newer ones, joins turned away.
+        coalesced = metrics.gauge(
+            "plaza_inbox_coalesced_total", "Moves and poses replaced by a newer one before a tick"
+        )
+        coalesced.set_function(lambda: float(counters.coalesced))
+        refused = metrics.gauge(
+            "plaza_inbox_joins_refused_total", "Join requests refused because the queue was full"
+        )
+        refused.set_function(lambda: float(counters.refused))
 
     def start(self) -> None:
         """Start ticking in a background task."""

@@ -75,7 +75,9 @@ class AvatarTable:
         self.pose_rows = np.zeros((capacity, 1 + POSE_STATE_BYTES), dtype=np.uint8)
         # Movement allowance in metres (see world.movement).
         self.move_budget = np.zeros(capacity, dtype=np.float32)
+        # Highest MOVE and POSE seq accepted; -1 so that a first seq of 0 counts as newer.
         self.last_seq = np.zeros(capacity, dtype=np.int64)
+        self.last_pose_seq = np.zeros(capacity, dtype=np.int64)
         self.ids = np.zeros(capacity, dtype=np.int64)
         self.handles = np.zeros(capacity, dtype=np.int64)
         self._columns: list[npt.NDArray[Any]] = [
@@ -91,6 +93,7 @@ class AvatarTable:
             self.pose_rows,
             self.move_budget,
             self.last_seq,
+            self.last_pose_seq,
             self.ids,
             self.handles,
         ]
@@ -139,6 +142,10 @@ class AvatarTable:
             column[row] = 0
         self.position[row] = position
         self.yaw[row] = yaw
+        self.last_seq[row] = -1
+        self.last_pose_seq[row] = -1
+        # Until the first POSE, head and hands hold the identity rotation, not a zero quaternion.
+        self.pose[row, :, 6] = 1.0
         self.version[row] = 1
         self.pose_version[row] = 1
         self.ids[row] = avatar_id

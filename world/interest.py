@@ -98,7 +98,7 @@ class InterestManager:
         capacity: int,
         k: int = 50,
         radius: float = 60.0,
-        period: int = 4,
+        period: int = 8,
         hysteresis: int = 10,
     ) -> None:
         if not 1 <= k <= MAX_VISIBLE:

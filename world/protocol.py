@@ -84,7 +84,7 @@ class CloseCode(IntEnum):
     MESSAGE_TOO_BIG = 1009  # a frame over MAX_CLIENT_FRAME_BYTES
     INTERNAL_ERROR = 1011
     SERVICE_RESTART = 1012  # the server is restarting; reconnect after a short wait
-    TRY_AGAIN_LATER = 1013  # the world is full
+    TRY_AGAIN_LATER = 1013  # the world is full or too busy to admit; retry with backoff
     SLOW_CONSUMER = 4002  # the client did not read its frames for too long
     TOKEN_EXPIRED = 4005
 
@@ -92,9 +92,9 @@ class CloseCode(IntEnum):
 class ErrorCode(IntEnum):
     """Codes carried by an ERROR message; the connection stays open."""
 
-    MALFORMED = 1  # not msgpack, not an array, or a field of the wrong type
+    MALFORMED = 1  # not msgpack, not a non-empty array, wrong arity, or a text frame
     UNKNOWN_OPCODE = 2
-    BAD_FIELD = 3  # a value out of its range (NaN, too long, unknown bit)
+    BAD_FIELD = 3  # a field of the wrong type or out of its range (NaN, unknown bit)
     RATE_LIMITED = 4  # the message was dropped; slow down
-    NOT_ALLOWED = 5  # the role does not permit this message
+    NOT_ALLOWED = 5  # not permitted now (no avatar yet) or not for this role
     INBOX_FULL = 6  # the server dropped the message under load

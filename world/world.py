@@ -191,6 +191,7 @@ class World:
             avatar_id = self.table.add(request.description, position, yaw)
             row = self.table.row_of(avatar_id)
             self._requantize(np.array([row], dtype=np.int64))
+            self.table.pose_rows[row, 1:] = quantize_pose(self.table.pose[row : row + 1])[0]
             self.table.move_budget[row] = self.config.movement.max_budget_m
             handle = int(self.table.handles[row])
             self.interest.reset(handle)
@@ -262,8 +263,12 @@ class World:
         values = np.array(list(poses.values()), dtype=np.float64)
         poses.clear()
         rows = table.rows_of(ids)
-        live = rows >= 0
-        rows, values = rows[live], values[live]
+        seq = values[:, 0].astype(np.int64)
+        # Stale (reordered or replayed) poses are ignored, as stale moves are.
+        keep = rows >= 0
+        keep[keep] = seq[keep] > table.last_pose_seq[rows[keep]]
+        rows, values = rows[keep], values[keep]
+        table.last_pose_seq[rows] = seq[keep]
         table.pose[rows] = values[:, 1:].reshape(-1, POSE_JOINTS, 7)
         packed = quantize_pose(table.pose[rows])
         differs = np.any(packed != table.pose_rows[rows, 1:], axis=1)

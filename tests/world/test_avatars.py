@@ -284,8 +284,12 @@ def test_add_clears_previous_row_contents() -> None:
     second = table.add(AvatarDescription("b"), (4, 5, 6), 1.5)
     row = table.row_of(second)
     assert table.flags[row] == 0
-    assert table.last_seq[row] == 0
+    # Any seq is newer than a fresh avatar's last one, 0 included.
+    assert table.last_seq[row] == -1
+    assert table.last_pose_seq[row] == -1
     assert not table.body_bytes[row].any()
+    # Head and hands start at the identity rotation (x, y, z, w) = (0, 0, 0, 1).
+    assert table.pose[row, :, 3:].tolist() == [[0.0, 0.0, 0.0, 1.0]] * 3
     assert table.position[row].tolist() == [4.0, 5.0, 6.0]
     assert table.yaw[row] == np.float32(1.5)
     assert table.version[row] == 1
