@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import msgpack
 import numpy as np
 import numpy.typing as npt
 
@@ -44,9 +45,10 @@ class AvatarDescription:
         return {"name": self.name, "appearance": self.appearance, "role": self.role}
 
     @cached_property
-    def wire(self) -> dict[str, Any]:
-        """``to_wire()``, computed once: it is sent with every enter of this avatar."""
-        return self.to_wire()
+    def packed(self) -> bytes:
+        """``to_wire()`` as msgpack, computed once: it goes out with every enter of this avatar."""
+        data: bytes = msgpack.packb(self.to_wire(), use_bin_type=True)
+        return data
 
 
 class AvatarTable:

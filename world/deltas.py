@@ -21,7 +21,6 @@ This module is the only writer of the "last sent" tables and pending events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,12 +201,9 @@ class DeltaEncoder:
         middles: list[bytes] = []
         middle_rows: list[int] = []
         if due_events:
-            pack = self._packer.pack
             event_rows = table.rows_by_handle(np.fromiter(due_events, dtype=np.int64))
-            for row, pending in zip(event_rows.tolist(), due_events.values(), strict=True):
-                middle = pack(sorted(pending.leaves)) + pack(
-                    self._enter_entries(table, pending.enters.items())
-                )
+            for row, (leaves, enters) in zip(event_rows.tolist(), due_events.values(), strict=True):
+                middle = self._pack_events(table, leaves, enters)
                 middles.append(middle)
                 middle_rows.append(row)
                 middle_len[row] = len(middle)
@@ -253,7 +249,8 @@ class DeltaEncoder:
         _write_bin_headers(buf, cursor[out_rows], body_len[out_rows], body_hdr[out_rows])
         cursor += body_hdr
         first = np.cumsum(body_count) - body_count
-        element = cursor[obs] // BODY_ROW_BYTES + (np.arange(obs.size) - first[obs])
+        # Row j of observer o lands at element (rows start of o) + (j - first row of o).
+        element = np.repeat(cursor // BODY_ROW_BYTES - first, body_count) + np.arange(obs.size)
         buf.view(_BODY_ELEMENT)[element] = body
         cursor += body_len
         _write_bin_headers(buf, cursor[out_rows], pose_len[out_rows], pose_hdr[out_rows])
@@ -289,8 +286,20 @@ class DeltaEncoder:
         self.sent_pose_version[handles[obs], slot] = current[obs, slot]
         return obs, rows
 
-    def _collect_events(self, events: InterestEvents, held: BoolArray) -> dict[int, PendingEvents]:
-        """Merge this tick's events into pending sets; return those due now, keyed by handle."""
+    def _collect_events(
+        self, events: InterestEvents, held: BoolArray
+    ) -> dict[int, tuple[list[int], list[tuple[int, int]]]]:
+        """This tick's events per observer handle, as (leave slots, (slot, id) enters).
+
+        Events for held observers are merged into their pending sets; observers that were
+        held before and are not now get their merged pending set.
+        """
+        if (
+            not self.pending
+            and not held[events.leave_handles].any()
+            and not held[events.enter_handles].any()
+        ):
+            return _group_events(events)
         if events.count:
             for h, s in zip(
                 events.leave_handles.tolist(), events.leave_slots.tolist(), strict=True
@@ -303,18 +312,57 @@ class DeltaEncoder:
                 strict=True,
             ):
                 self.pending.setdefault(h, PendingEvents()).add_enter(s, a)
-        due: dict[int, PendingEvents] = {}
-        if not self.pending:
-            return due
+        due: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
         for h in [h for h in self.pending if not held[h]]:
-            due[h] = self.pending.pop(h)
+            pending = self.pending.pop(h)
+            due[h] = (sorted(pending.leaves), sorted(pending.enters.items()))
         return due
 
-    @staticmethod
-    def _enter_entries(table: AvatarTable, enters: Iterable[tuple[int, int]]) -> list[list[Any]]:
-        entries: list[list[Any]] = []
-        for slot, avatar_id in sorted(enters):
-            description = table.descriptions.get(avatar_id)
-            if description is not None:
-                entries.append([slot, avatar_id, description.wire])
-        return entries
+    def _pack_events(
+        self, table: AvatarTable, leaves: list[int], enters: list[tuple[int, int]]
+    ) -> bytes:
+        """The msgpack of ``leaves, enters``, with each description packed once per avatar."""
+        pack = self._packer.pack
+        parts = [pack(leaves), _array_header(len(enters))]
+        descriptions = table.descriptions
+        for slot, avatar_id in enters:
+            description = descriptions[avatar_id]
+            # [slot, id, description]: slots are below 255, so one or two bytes.
+            parts.append(b"\x93" + pack(slot) + pack(avatar_id) + description.packed)
+        return b"".join(parts)
+
+
+def _array_header(length: int) -> bytes:
+    if length < 16:
+        return bytes((0x90 | length,))
+    if length < 65536:
+        return b"\xdc" + length.to_bytes(2, "big")
+    return b"\xdd" + length.to_bytes(4, "big")
+
+
+def _group_events(events: InterestEvents) -> dict[int, tuple[list[int], list[tuple[int, int]]]]:
+    """Events grouped per observer with numpy sorts; Python runs once per observer."""
+    grouped: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
+    if events.leave_handles.size:
+        order = np.lexsort((events.leave_slots, events.leave_handles))
+        handles = events.leave_handles[order]
+        slots = events.leave_slots[order].tolist()
+        starts = np.flatnonzero(np.r_[True, handles[1:] != handles[:-1]]).tolist()
+        ends = [*starts[1:], len(slots)]
+        for h, a, b in zip(handles[starts].tolist(), starts, ends, strict=True):
+            grouped[h] = (slots[a:b], [])
+    if events.enter_handles.size:
+        order = np.lexsort((events.enter_slots, events.enter_handles))
+        handles = events.enter_handles[order]
+        pairs = list(
+            zip(events.enter_slots[order].tolist(), events.enter_ids[order].tolist(), strict=True)
+        )
+        starts = np.flatnonzero(np.r_[True, handles[1:] != handles[:-1]]).tolist()
+        ends = [*starts[1:], len(pairs)]
+        for h, a, b in zip(handles[starts].tolist(), starts, ends, strict=True):
+            entry = grouped.get(h)
+            if entry is None:
+                grouped[h] = ([], pairs[a:b])
+            else:
+                entry[1].extend(pairs[a:b])
+    return grouped

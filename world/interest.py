@@ -7,10 +7,12 @@ long as it stays visible, so the wire can name it with one byte. Slot changes ar
 as enter and leave events.
 
 The nearest-neighbour query runs on a ``scipy.spatial.cKDTree`` built once per tick over
-all live avatars. Measured on the target machine, a vectorised k-nearest query on the tree
-beats a Python-level spatial hash by a wide margin for k = 50 (docs/performance.md); the
-tree is the spatial index, the rest of the module is pure numpy over all observers at once.
-Instances are kept apart by shifting each instance far along x, so one tree serves all.
+all live avatars and queried in C for every due observer at once. A uniform spatial hash
+with cells at the view radius would hand each observer of a festival crowd hundreds of
+candidates to sort before the k nearest could be chosen; the tree finds them directly.
+(A measured comparison with a vectorised hash is still to be recorded in
+docs/performance.md.) Instances are kept apart by shifting each instance far along x, so
+one tree serves all.
 
 Recompute is amortised: each tick refreshes one ``1/period`` window of observers (plus any
 marked fresh, such as newcomers), while positions of already-visible avatars still stream
