@@ -33,10 +33,9 @@ from server.auth import (
     AuthError,
     Identity,
     TokenIssuer,
-    _create_key_file,
-    _jwk_thumbprint,
     token_from_request,
 )
+from server.signing_key import create_key_file, jwk_thumbprint
 from world.roles import Role
 
 __all__: list[str] = []
@@ -183,7 +182,7 @@ def test_thumbprint_matches_rfc7638_example() -> None:
         "alg": "RS256",
         "kid": "2011-04-29",
     }
-    assert _jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+    assert jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 
 
 def test_losing_a_creation_race_adopts_the_published_key(data_dir: pathlib.Path) -> None:
@@ -191,7 +190,7 @@ def test_losing_a_creation_race_adopts_the_published_key(data_dir: pathlib.Path)
     published = _key_path(data_dir).read_bytes()
 
     # As if another process linked its key between our read and our write.
-    assert _create_key_file(_key_path(data_dir)) == published
+    assert create_key_file(_key_path(data_dir)) == published
     assert _key_path(data_dir).read_bytes() == published
     assert sorted(p.name for p in _key_path(data_dir).parent.iterdir()) == ["signing-key.pem"]
 
