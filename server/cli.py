@@ -54,6 +54,13 @@ def _bench_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_interest(args: argparse.Namespace) -> int:
+    from server.bench import interest
+
+    interest.report(interest.run(args))
+    return 0
+
+
 def _bench_load(args: argparse.Namespace) -> int:
     from server.bench import load
 
@@ -89,11 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench", required=True
     )
-    from server.bench import load, tick
+    from server.bench import interest, load, tick
 
     tick_parser = bench.add_parser("tick", help="the world step alone, no sockets")
     tick.add_arguments(tick_parser)
     tick_parser.set_defaults(run=_bench_tick)
+    interest_parser = bench.add_parser(
+        "interest", help="k-d tree against a uniform spatial hash for the interest query"
+    )
+    interest.add_arguments(interest_parser)
+    interest_parser.set_defaults(run=_bench_interest)
     load_parser = bench.add_parser("load", help="server and bots over real sockets")
     load.add_arguments(load_parser)
     load_parser.set_defaults(run=_bench_load)

@@ -40,6 +40,7 @@ __all__ = [
     "query_grid",
     "report",
     "run",
+    "sorted_distances",
 ]
 
 IntArray = npt.NDArray[np.int64]
