@@ -43,6 +43,13 @@ _BODY_ELEMENT = np.dtype((np.void, BODY_ROW_BYTES))
 _FRAME_HEADER = b"\x97"  # fixarray of 7: opcode, tick, time, leaves, enters, body, poses
 
 
+def _cells(mask: BoolArray) -> tuple[IntArray, IntArray]:
+    """``np.nonzero`` of a 2-D mask, row-major: one flat scan and a divmod, several times
+    cheaper than the generic 2-D ``nonzero`` on (observers x slots) masks."""
+    rows, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
+    return rows, cols
+
+
 def _bin_header_sizes(lengths: IntArray) -> IntArray:
     """Bytes of the msgpack bin header for each length (2 for bin 8, 3 for bin 16, 5 for 32)."""
     return np.where(lengths < 256, 2, np.where(lengths < 65536, 3, 5))
@@ -188,7 +195,7 @@ class DeltaEncoder:
         changed = valid & (current != sent) & due
         if held_rows.any():
             changed &= ~held_rows[:, None]
-        obs, slot = np.nonzero(changed)
+        obs, slot = _cells(changed)
         # Whole rows move as 10-byte elements; then each gets the observer's slot number.
         body = table.body_rows.view(_BODY_ELEMENT).ravel()[visible_rows[obs, slot]]
         body.view(np.uint8).reshape(-1, BODY_ROW_BYTES)[:, 0] = slot
@@ -215,7 +222,7 @@ class DeltaEncoder:
             + self._packer.pack(server_time),
             dtype=np.uint8,
         )
-        body_count = np.bincount(obs, minlength=n)
+        body_count = np.count_nonzero(changed, axis=1)
         body_len = body_count * BODY_ROW_BYTES
         pose_len = np.bincount(pose_obs, minlength=n) * POSE_ROW_BYTES
         body_hdr = _bin_header_sizes(body_len)
@@ -280,7 +287,7 @@ class DeltaEncoder:
         current = table.pose_version[visible_rows]
         sent = self.sent_pose_version[handles]
         changed = valid & tracked & (current != sent) & ~held_rows[:, None]
-        obs, slot = np.nonzero(changed)
+        obs, slot = _cells(changed)
         rows = table.pose_rows[visible_rows[obs, slot]]
         rows[:, 0] = slot
         self.sent_pose_version[handles[obs], slot] = current[obs, slot]
