@@ -193,12 +193,18 @@ class InterestManager:
         kq = min(count + 1, n)
         _, idx = tree.query(points[rows], k=kq, distance_upper_bound=self.radius)
         idx = np.asarray(idx, dtype=np.int64).reshape(s, kq)
-        # The observer itself is usually first, but ties at distance 0 can put it anywhere.
-        valid = (idx < n) & (idx != rows[:, None])
-        order = np.argsort(~valid, axis=1, kind="stable")[:, :count]
-        idx = np.take_along_axis(idx, order, axis=1)
-        valid = np.take_along_axis(valid, order, axis=1)
-        out[:, : idx.shape[1]] = np.where(valid, idx, -1)
+        # The tree lists neighbours nearest first with misses (index n) at the end. The
+        # observer itself is usually first, but ties at distance 0 can put it anywhere, or
+        # past the k-th column: drop its column by shifting the columns after it left.
+        is_self = idx == rows[:, None]
+        self_col = np.where(is_self.any(axis=1), is_self.argmax(axis=1), kq)
+        width = min(count, kq - 1)
+        cols = np.arange(width)
+        shifted = np.where(cols[None, :] < self_col[:, None], cols, cols + 1)
+        picked = np.take_along_axis(idx, np.minimum(shifted, kq - 1), axis=1)
+        # A column shifted past the last one means the row ran out of neighbours.
+        picked[(shifted >= kq) | (picked >= n)] = -1
+        out[:, :width] = picked
         return out
 
     def recompute(self, table: AvatarTable, rows: IntArray) -> InterestEvents:
