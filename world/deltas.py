@@ -43,11 +43,12 @@ _BODY_ELEMENT = np.dtype((np.void, BODY_ROW_BYTES))
 _FRAME_HEADER = b"\x97"  # fixarray of 7: opcode, tick, time, leaves, enters, body, poses
 
 
-def _cells(mask: BoolArray) -> tuple[IntArray, IntArray]:
-    """``np.nonzero`` of a 2-D mask, row-major: one flat scan and a divmod, several times
-    cheaper than the generic 2-D ``nonzero`` on (observers x slots) masks."""
-    rows, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
-    return rows, cols
+def _cells(mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+    """``np.nonzero`` of a 2-D mask, row-major, plus the flat indices: one flat scan and a
+    divmod, several times cheaper than the generic 2-D ``nonzero`` on large masks."""
+    flat = np.flatnonzero(mask)
+    rows, cols = np.divmod(flat, mask.shape[1])
+    return rows, cols, flat
 
 
 def _bin_header_sizes(lengths: IntArray) -> IntArray:
@@ -195,9 +196,9 @@ class DeltaEncoder:
         changed = valid & (current != sent) & due
         if held_rows.any():
             changed &= ~held_rows[:, None]
-        obs, slot = _cells(changed)
+        obs, slot, flat = _cells(changed)
         # Whole rows move as 10-byte elements; then each gets the observer's slot number.
-        body = table.body_rows.view(_BODY_ELEMENT).ravel()[visible_rows[obs, slot]]
+        body = table.body_rows.view(_BODY_ELEMENT).ravel()[visible_rows.ravel()[flat]]
         body.view(np.uint8).reshape(-1, BODY_ROW_BYTES)[:, 0] = slot
         np.copyto(sent, current, where=changed)
         self.sent_version[handles] = sent
@@ -287,10 +288,11 @@ class DeltaEncoder:
         current = table.pose_version[visible_rows]
         sent = self.sent_pose_version[handles]
         changed = valid & tracked & (current != sent) & ~held_rows[:, None]
-        obs, slot = _cells(changed)
-        rows = table.pose_rows[visible_rows[obs, slot]]
+        obs, slot, flat = _cells(changed)
+        rows = table.pose_rows[visible_rows.ravel()[flat]]
         rows[:, 0] = slot
-        self.sent_pose_version[handles[obs], slot] = current[obs, slot]
+        np.copyto(sent, current, where=changed)
+        self.sent_pose_version[handles] = sent
         return obs, rows
 
     def _collect_events(
