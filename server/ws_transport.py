@@ -26,6 +26,7 @@ from world.protocol import MAX_CLIENT_FRAME_BYTES
 
 __all__ = [
     "CLOSE_TIMEOUT_S",
+    "MAX_UPGRADE_REQUEST_BYTES",
     "OPEN_TIMEOUT_S",
     "ConnectionHandler",
     "WebSocketConnection",
@@ -36,6 +37,8 @@ log = logging.getLogger("plaza.ws")
 
 # A client that has not finished the upgrade by then is dropped (slowloris protection).
 OPEN_TIMEOUT_S = 10.0
+# The upgrade request's size limit (request line and headers): browsers send about 1 KiB.
+MAX_UPGRADE_REQUEST_BYTES = 16 * 1024
 # How long a closing handshake may take before the socket is dropped.
 CLOSE_TIMEOUT_S = 2.0
 # FIN + binary opcode, unmasked, 7-bit payload length.
@@ -74,6 +77,8 @@ class WebSocketConnection(asyncio.Protocol):
         self.closed = asyncio.get_running_loop().create_future()
         self.context: object = None  # the handler's per-connection state
         self.frames: FrameParser | None = None
+        self._head = bytearray()
+        self._early = b""
         self._timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol -------------------------------------------------------------------
@@ -86,11 +91,21 @@ class WebSocketConnection(asyncio.Protocol):
         self._timer = asyncio.get_running_loop().call_later(OPEN_TIMEOUT_S, self._open_timeout)
 
     def data_received(self, data: bytes) -> None:
-        """Feed the upgrade core, then (once open) the frame parser."""
+        """Feed the upgrade core the request, then (once open) the frame parser the rest."""
         if self.frames is not None:
             self._receive_frames(data)
             return
-        self.protocol.receive_data(data)
+        # The upgrade core only ever sees the request itself: it would otherwise start
+        # parsing frames that a hasty client sent right behind it, and those are ours.
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._head) > MAX_UPGRADE_REQUEST_BYTES:
+                self.abort()
+            return
+        request, self._early = bytes(self._head[: end + 4]), bytes(self._head[end + 4 :])
+        self._head.clear()
+        self.protocol.receive_data(request)
         self._process_events()
 
     def eof_received(self) -> bool | None:
@@ -186,13 +201,12 @@ class WebSocketConnection(asyncio.Protocol):
                 self._timer.cancel()
                 self._timer = None
             self._flush()
-            # From here on frames are ours to parse; a client that sent frames right behind
-            # its request left them in the upgrade core's buffer.
+            # From here on frames are ours to parse, starting with any sent behind the request.
             self.frames = FrameParser(MAX_CLIENT_FRAME_BYTES)
             self.handler.on_open(self)
-            leftover = bytes(getattr(getattr(self.protocol, "reader", None), "buffer", b""))
-            if leftover:
-                self._receive_frames(leftover)
+            if self._early:
+                self._receive_frames(self._early)
+        self._early = b""
 
     def _receive_frames(self, data: bytes) -> None:
         frames = self.frames
