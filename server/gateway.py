@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.http11 import Request, Response
 
 from server.auth import AuthError, Identity, TokenIssuer, token_from_request
-from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES
+from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES, ClientLink
 from server.metrics import Registry
 from server.ratelimit import TokenBucket
 from server.ws_transport import WebSocketConnection, WebSocketListener
@@ -81,8 +81,8 @@ class Session:
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     @property
-    def link(self) -> WebSocketConnection:
-        """Where frames go (the ``ClientLink`` of this session)."""
+    def link(self) -> ClientLink:
+        """Where frames go: the transport seam, as the tick sees it."""
         return self.connection
 
 
@@ -252,7 +252,7 @@ class Gateway:
             return
         session.closing = True
         self._m_closed.inc(code=str(int(code)))
-        session.connection.close(int(code), reason)
+        session.link.close(int(code), reason)
 
     # -- once per tick ----------------------------------------------------------------------
 
@@ -260,7 +260,7 @@ class Gateway:
         """Before a step: hold the frames of clients whose send buffer is still full."""
         inbox = self.world.inbox
         for avatar_id, session in self.sessions.items():
-            buffered = session.connection.buffered()
+            buffered = session.link.buffered()
             if buffered <= SEND_HIGH_WATER_BYTES:
                 session.held_since = None
                 continue
@@ -275,13 +275,13 @@ class Gateway:
         """Hand a step's output to the connections; never awaits."""
         for ticket, avatar_id, welcome in result.joined:
             session = self._joining.pop(ticket, None)
-            if session is None or session.closing or not session.connection.open:
+            if session is None or session.closing or not session.link.open:
                 # The connection went away while queued: free the avatar again.
                 self.world.inbox.request_leave(avatar_id)
                 continue
             session.avatar_id = avatar_id
             self.sessions[avatar_id] = session
-            session.connection.send_now(welcome)
+            session.link.send_now(welcome)
         for ticket, reason in result.refused:
             session = self._joining.pop(ticket, None)
             if session is not None:
@@ -290,12 +290,12 @@ class Gateway:
         sent = 0
         for avatar_id, data in result.messages:
             session = sessions.get(avatar_id)
-            if session is not None and session.connection.send_now(data):
+            if session is not None and session.link.send_now(data):
                 sent += len(data)
         frames = 0
         for avatar_id, frame in result.frames:
             session = sessions.get(avatar_id)
-            if session is not None and session.connection.send_now(frame):
+            if session is not None and session.link.send_now(frame):
                 frames += 1
                 sent += len(frame)
         self._m_frames.inc(frames)

@@ -133,10 +133,6 @@ class InterestManager:
         """Drop a departed observer from the pending recompute set."""
         self._fresh.discard(handle)
 
-    def mark_fresh(self, handle: int) -> None:
-        """Recompute this observer on the next pass (it teleported or changed instance)."""
-        self._fresh.add(handle)
-
     def prune_departed(self, table: AvatarTable) -> InterestEvents:
         """Empty every slot whose avatar has left the table; return the leave events."""
         if table.removals == self._removals_seen:
@@ -161,6 +157,10 @@ class InterestManager:
         Valid after ``prune_departed``: every id left in ``visible`` is live.
         """
         return table.rows_of_live(self.visible[table.live_handles()])
+
+    def mark_fresh(self, handle: int) -> None:
+        """Recompute this observer on the next pass (it teleported or changed instance)."""
+        self._fresh.add(handle)
 
     def due_rows(self, table: AvatarTable) -> IntArray:
         """The rows to recompute this tick: the next round-robin window plus fresh observers."""
