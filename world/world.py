@@ -54,6 +54,8 @@ class WorldConfig:
     max_visible: int = 50
     view_radius_m: float = 60.0
     recompute_period: int = 8
+    # Extra neighbours an already visible avatar may fall behind before it leaves the view.
+    hysteresis: int = 10
     near_slots: int = 16
     far_interval: int = 2
     pose_slots: int = 8
@@ -94,7 +96,7 @@ class World:
         c = self.config
         self.table = AvatarTable(c.capacity)
         self.interest = InterestManager(
-            c.capacity, c.max_visible, c.view_radius_m, c.recompute_period
+            c.capacity, c.max_visible, c.view_radius_m, c.recompute_period, c.hysteresis
         )
         self.encoder = DeltaEncoder(
             c.capacity, c.max_visible, c.near_slots, c.far_interval, c.pose_slots

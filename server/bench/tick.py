@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--density", type=float, default=0.05, help="avatars per square metre of the crowd"
     )
     parser.add_argument("--period", type=int, default=8, help="interest recompute period, ticks")
+    parser.add_argument(
+        "--hysteresis", type=int, default=10, help="extra neighbours before a visible avatar leaves"
+    )
     parser.add_argument("--tick-rate", type=float, default=20.0)
     parser.add_argument("--vr-share", type=float, default=0.0, help="share of avatars in VR")
     parser.add_argument("--baseline-ticks", type=int, default=3, help="0 skips the baseline")
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         max_visible=args.k,
         view_radius_m=args.radius,
         recompute_period=args.period,
+        hysteresis=args.hysteresis,
         seed=args.seed,
     )
     world = World(layout, config)
@@ -153,6 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "radius_m": args.radius,
         "density_per_m2": args.density,
         "recompute_period": args.period,
+        "hysteresis": args.hysteresis,
         "ticks": args.ticks,
         "tick_mean_ms": round(float(np.mean(step_ms)), 3),
         "tick_p50_ms": round(_percentile(step_ms, 50), 3),
