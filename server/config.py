@@ -7,6 +7,8 @@ import os
 import pathlib
 from dataclasses import dataclass
 
+from world.avatars import MAX_CAPACITY
+
 __all__ = ["ServerConfig", "add_serve_arguments"]
 
 _DEFAULT_ZONE = (
@@ -33,32 +35,36 @@ def _env(name: str, default: str) -> str:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``plaza serve``; each defaults to a PLAZA_* environment variable."""
+    """Options of ``plaza serve``; each defaults to a PLAZA_* environment variable.
+
+    Defaults stay strings: argparse converts them with ``type``, so a malformed variable is
+    reported like a malformed option instead of crashing.
+    """
     parser.add_argument(
         "--host", default=_env("PLAZA_HOST", "127.0.0.1"), help="bind address (PLAZA_HOST)"
     )
     parser.add_argument(
         "--http-port",
         type=int,
-        default=int(_env("PLAZA_HTTP_PORT", "8080")),
+        default=_env("PLAZA_HTTP_PORT", "8080"),
         help="HTTP port (PLAZA_HTTP_PORT)",
     )
     parser.add_argument(
         "--ws-port",
         type=int,
-        default=int(_env("PLAZA_WS_PORT", "8081")),
+        default=_env("PLAZA_WS_PORT", "8081"),
         help="WebSocket port (PLAZA_WS_PORT)",
     )
     parser.add_argument(
         "--tick-rate",
         type=float,
-        default=float(_env("PLAZA_TICK_RATE", "20")),
+        default=_env("PLAZA_TICK_RATE", "20"),
         help="world ticks per second (PLAZA_TICK_RATE)",
     )
     parser.add_argument(
         "--capacity",
         type=int,
-        default=int(_env("PLAZA_CAPACITY", "20000")),
+        default=_env("PLAZA_CAPACITY", "20000"),
         help="max avatars (PLAZA_CAPACITY)",
     )
     parser.add_argument(
@@ -84,6 +90,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """Build a validated config from parsed options."""
     if not 1.0 <= args.tick_rate <= 120.0:
         raise SystemExit(f"--tick-rate must be within 1..120, got {args.tick_rate}")
+    if not 1 <= args.capacity <= MAX_CAPACITY:
+        raise SystemExit(f"--capacity must be within 1..{MAX_CAPACITY}, got {args.capacity}")
     for name in ("http_port", "ws_port"):
         port = getattr(args, name)
         if not 0 <= port <= 65535:
