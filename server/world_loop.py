@@ -53,11 +53,11 @@ class WorldLoop:
         counters = world.inbox.counters
         # The inbox's drop policy, visible: inputs replaced by newer ones, joins turned away.
         coalesced = metrics.gauge(
-            "plaza_inbox_coalesced_total", "Moves and poses replaced by a newer one before a tick"
+            "plaza_inbox_coalesced", "Moves and poses replaced by a newer one before a tick, so far"
         )
         coalesced.set_function(lambda: float(counters.coalesced))
         refused = metrics.gauge(
-            "plaza_inbox_joins_refused_total", "Join requests refused because the queue was full"
+            "plaza_inbox_joins_refused", "Join requests refused because the queue was full, so far"
         )
         refused.set_function(lambda: float(counters.refused))
 
