@@ -2,7 +2,8 @@
 
 ``World.step(now)`` drains the inbox and runs, in order: leaves, join attempts and joins,
 movement validation, pose updates, requantisation (bumping versions where the wire bytes
-changed), interest (amortised recompute plus departures) and delta encoding. It returns a
+changed), interest (departures pruned, then the amortised recompute, then every view
+resolved to table rows) and delta encoding. It returns a
 ``StepResult``: per-client frames and direct messages for the server to send. It never
 awaits and never touches a socket; the server owns time and I/O and passes ``now`` in.
 """
