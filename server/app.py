@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import time
 
@@ -24,10 +25,10 @@ __all__ = ["PlazaServer", "load_layout", "run_server"]
 log = logging.getLogger("plaza")
 
 
-def load_layout(path: str | object) -> ZoneLayout:
+def load_layout(path: str | os.PathLike[str]) -> ZoneLayout:
     """Read and validate a zone layout file; exits with a message naming the file on error."""
     try:
-        with open(str(path), encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             return ZoneLayout.from_dict(json.load(f))
     except (OSError, json.JSONDecodeError, LayoutError) as exc:
         raise SystemExit(f"cannot load zone layout {path}: {exc}") from None

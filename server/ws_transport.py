@@ -72,7 +72,6 @@ class WebSocketConnection(asyncio.Protocol):
             max_size=MAX_CLIENT_FRAME_BYTES,
         )
         self.transport: asyncio.Transport | None = None
-        self.request: Request | None = None
         self.opened = False
         self.closed = asyncio.get_running_loop().create_future()
         self.context: object = None  # the handler's per-connection state
@@ -186,7 +185,6 @@ class WebSocketConnection(asyncio.Protocol):
         self._flush()
 
     def _on_request(self, request: Request) -> None:
-        self.request = request
         refusal = None
         try:
             refusal = self.handler.authorize(self, request)

@@ -36,10 +36,9 @@ class JoinRequest:
 
 @dataclass
 class InboxCounters:
-    """Running totals, exported as metrics."""
+    """Running totals of the drop policy, exported as metrics (accepted inputs are counted by
+    the gateway, per kind)."""
 
-    moves: int = 0
-    poses: int = 0
     coalesced: int = 0
     refused: int = 0
 
@@ -61,14 +60,12 @@ class Inbox:
         if avatar_id in moves:
             self.counters.coalesced += 1
         moves[avatar_id] = move
-        self.counters.moves += 1
 
     def push_pose(self, avatar_id: int, pose: Pose) -> None:
         """Queue a VR pose; a newer one from the same avatar replaces it."""
         if avatar_id in self.poses:
             self.counters.coalesced += 1
         self.poses[avatar_id] = (pose.seq, *pose.head, *pose.left, *pose.right)
-        self.counters.poses += 1
 
     def request_join(self, request: JoinRequest) -> bool:
         """Queue a join; False (and counted) when the queue is full."""

@@ -184,6 +184,8 @@ class World:
         joined: list[tuple[int, int, bytes]] = []
         refused: list[tuple[int, str]] = []
         joins = self.inbox.joins
+        admitted: list[int] = []
+        tickets: list[int] = []
         for _ in range(min(len(joins), MAX_JOINS_PER_TICK)):
             request = joins.popleft()
             reason = self._join_refusal(request)
@@ -191,17 +193,21 @@ class World:
                 refused.append((request.ticket, reason))
                 continue
             position, yaw = self._spawn_position()
+            tickets.append(request.ticket)
             avatar_id = self.table.add(request.description, position, yaw)
             row = self.table.row_of(avatar_id)
-            self._requantize(np.array([row], dtype=np.int64))
-            self.table.pose_rows[row, 1:] = quantize_pose(self.table.pose[row : row + 1])[0]
             self.table.move_budget[row] = self.config.movement.max_budget_m
             handle = int(self.table.handles[row])
             self.interest.reset(handle)
             self.encoder.reset(handle)
-            joined.append(
-                (request.ticket, avatar_id, encode_welcome(self.welcome_info(avatar_id, now)))
-            )
+            admitted.append(avatar_id)
+        if admitted:
+            # Rows do not move within this loop (no removals), so one requantise serves all.
+            rows = self.table.rows_of(np.asarray(admitted, dtype=np.int64))
+            self._requantize(rows)
+            self._requantize_poses(rows)
+        for ticket, avatar_id in zip(tickets, admitted, strict=True):
+            joined.append((ticket, avatar_id, encode_welcome(self.welcome_info(avatar_id, now))))
         return joined, refused
 
     def _join_refusal(self, request: JoinRequest) -> str | None:
@@ -273,6 +279,11 @@ class World:
         rows, values = rows[keep], values[keep]
         table.last_pose_seq[rows] = seq[keep]
         table.pose[rows] = values[:, 1:].reshape(-1, POSE_JOINTS, 7)
+        self._requantize_poses(rows)
+
+    def _requantize_poses(self, rows: IntArray) -> None:
+        """Refresh the pose wire bytes of ``rows`` and bump the pose version where they changed."""
+        table = self.table
         packed = quantize_pose(table.pose[rows])
         differs = np.any(packed != table.pose_rows[rows, 1:], axis=1)
         table.pose_rows[rows, 1:] = packed

@@ -21,7 +21,7 @@ import msgpack
 import numpy as np
 
 from world.avatars import AvatarDescription
-from world.codec import Move
+from world.codec import Move, Pose
 from world.inbox import MAX_JOINS_PER_TICK, JoinRequest
 from world.world import World, WorldConfig
 from world.zone_layout import ZoneLayout
@@ -184,8 +184,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _push_poses(world: World, ids: np.ndarray, seq: int, rng: np.random.Generator) -> None:
-    from world.codec import Pose
-
     for aid in ids.tolist():
         jitter = rng.normal(0.0, 0.01, 3).tolist()
         head = (jitter[0], 1.6 + jitter[1], jitter[2], 0.0, 0.0, 0.0, 1.0)
