@@ -13,6 +13,7 @@ import time
 from server.auth import AuthError, TokenIssuer
 from server.config import ServerConfig
 from server.gateway import WS_PATH, Gateway
+from server.gc_policy import tune_gc
 from server.http import HttpError, HttpServer, Request, Response, Router
 from server.metrics import CONTENT_TYPE, Registry
 from server.world_loop import WorldLoop
@@ -152,6 +153,7 @@ def _install_uvloop() -> None:
 async def _serve(config: ServerConfig) -> None:
     server = PlazaServer(config)
     await server.start()
+    tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     received: list[signal.Signals] = []

@@ -10,7 +10,6 @@ the same crowd, with the ratio between the two.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import math
 import platform
@@ -20,6 +19,7 @@ from typing import Any
 import msgpack
 import numpy as np
 
+from server.gc_policy import tune_gc
 from world.avatars import AvatarDescription
 from world.codec import Move, Pose
 from world.inbox import MAX_JOINS_PER_TICK, JoinRequest
@@ -109,46 +109,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     frame_bytes = 0
     frames = 0
     events = 0
-    seq = 0
-    gc.collect()
-    gc.disable()
-    try:
-        for t in range(args.warmup + args.ticks):
-            seq += 1
-            heading += rng.normal(0.0, 0.3, n)
-            pos[:, 0] += np.cos(heading) * WALK_SPEED_MPS * dt
-            pos[:, 2] += np.sin(heading) * WALK_SPEED_MPS * dt
-            # Walkers bounce off the edge of the square.
-            out = np.abs(pos[:, [0, 2]]) > side / 2
-            heading[out.any(axis=1)] += math.pi
-            np.clip(pos, -side / 2, side / 2, out=pos)
-            p0 = time.perf_counter()
-            push = world.inbox.push_move
-            for aid, x, z, yaw, f in zip(
-                id_list,
-                pos[:, 0].tolist(),
-                pos[:, 2].tolist(),
-                heading.tolist(),
-                flags.tolist(),
-                strict=True,
-            ):
-                push(aid, Move(seq, x, 0.0, z, yaw, 1, f))
-            if args.vr_share > 0:
-                _push_poses(world, ids[vr], seq, rng)
-            p1 = time.perf_counter()
-            now += dt
-            result = world.step(now)
-            if t >= args.warmup:
-                push_ms.append((p1 - p0) * 1e3)
-                step_ms.append(result.timings.total * 1e3)
-                phases["inputs"] += result.timings.inputs
-                phases["interest"] += result.timings.interest
-                phases["encode"] += result.timings.encode
-                frames += len(result.frames)
-                events += result.events
-                frame_bytes += sum(len(f) for _, f in result.frames)
-    finally:
-        gc.enable()
+    # The collector runs as it does in the server (server.gc_policy), not switched off.
+    tune_gc()
+    for seq, t in enumerate(range(args.warmup + args.ticks), start=1):
+        heading += rng.normal(0.0, 0.3, n)
+        pos[:, 0] += np.cos(heading) * WALK_SPEED_MPS * dt
+        pos[:, 2] += np.sin(heading) * WALK_SPEED_MPS * dt
+        # Walkers bounce off the edge of the square.
+        out = np.abs(pos[:, [0, 2]]) > side / 2
+        heading[out.any(axis=1)] += math.pi
+        np.clip(pos, -side / 2, side / 2, out=pos)
+        p0 = time.perf_counter()
+        push = world.inbox.push_move
+        for aid, x, z, yaw, f in zip(
+            id_list,
+            pos[:, 0].tolist(),
+            pos[:, 2].tolist(),
+            heading.tolist(),
+            flags.tolist(),
+            strict=True,
+        ):
+            push(aid, Move(seq, x, 0.0, z, yaw, 1, f))
+        if args.vr_share > 0:
+            _push_poses(world, ids[vr], seq, rng)
+        p1 = time.perf_counter()
+        now += dt
+        result = world.step(now)
+        if t >= args.warmup:
+            push_ms.append((p1 - p0) * 1e3)
+            step_ms.append(result.timings.total * 1e3)
+            phases["inputs"] += result.timings.inputs
+            phases["interest"] += result.timings.interest
+            phases["encode"] += result.timings.encode
+            frames += len(result.frames)
+            events += result.events
+            frame_bytes += sum(len(f) for _, f in result.frames)
 
     figures: dict[str, Any] = {
         "bench": "tick",
