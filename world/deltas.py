@@ -9,8 +9,10 @@ for the nearest ``pose_slots`` avatars, the ones close enough for hands to be se
 Rows of all observers are gathered in one numpy pass from the per-avatar quantised bytes,
 and every frame of the tick is written into one buffer by numpy scatters: the shared prefix
 (opcode, tick, time) once per observer, msgpack bin headers computed from row counts, rows
-at computed offsets. Only observers with enter or leave events run Python code (to pack
-those lists). The bytes equal ``encode_world_frame`` of the same content.
+at computed offsets, enter and leave lists laid out for all observers at once
+(``world.event_lists``). No Python code runs per observer: the tick's frames come back as
+one buffer with offsets (``Frames``), and the server slices each frame as it sends it. The
+bytes equal ``encode_world_frame`` of the same content.
 
 A *held* observer (its connection is still sending an older frame) gets no frame: its
 "last sent" versions stay put and its enter/leave events are merged into a pending set, so
@@ -21,6 +23,7 @@ This module is the only writer of the "last sent" tables and pending events.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,11 +32,12 @@ import numpy as np
 import numpy.typing as npt
 
 from world.avatars import AvatarTable
+from world.event_lists import EventLists
 from world.interest import InterestEvents, InterestManager
 from world.protocol import AvatarFlag, Opcode
 from world.quantize import BODY_ROW_BYTES, POSE_ROW_BYTES
 
-__all__ = ["DeltaEncoder", "PendingEvents", "encode_world_frame"]
+__all__ = ["DeltaEncoder", "Frames", "PendingEvents", "encode_world_frame"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -86,13 +90,6 @@ def _scatter_rows(
     buf[dest[:, None] + np.arange(width)] = rows
 
 
-def _scatter_runs(buf: npt.NDArray[np.uint8], at: IntArray, lengths: IntArray, blob: bytes) -> None:
-    """Copy consecutive runs of ``blob`` (of the given lengths) to the given offsets."""
-    src_start = np.cumsum(lengths) - lengths
-    dest = np.repeat(at - src_start, lengths) + np.arange(int(lengths.sum()))
-    buf[dest] = np.frombuffer(blob, dtype=np.uint8)
-
-
 def encode_world_frame(
     tick: int,
     server_time: float,
@@ -107,6 +104,41 @@ def encode_world_frame(
         use_bin_type=True,
     )
     return data
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Every WORLD frame of one tick: one buffer, and per frame its avatar id and byte range.
+
+    Iterating yields ``(avatar id, frame)`` with each frame a memoryview into the buffer, so a
+    sender makes one small object per frame at the moment it writes it, not before.
+    """
+
+    buffer: npt.NDArray[np.uint8]
+    ids: IntArray
+    starts: IntArray
+    ends: IntArray
+
+    @staticmethod
+    def empty() -> Frames:
+        """No frames."""
+        none = np.zeros(0, dtype=np.int64)
+        return Frames(np.zeros(0, dtype=np.uint8), none, none, none)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def __iter__(self) -> Iterator[tuple[int, memoryview]]:
+        view = memoryview(self.buffer.data)
+        for avatar_id, start, end in zip(
+            self.ids.tolist(), self.starts.tolist(), self.ends.tolist(), strict=True
+        ):
+            yield avatar_id, view[start:end]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all frames together."""
+        return int((self.ends - self.starts).sum())
 
 
 @dataclass
@@ -169,21 +201,28 @@ class DeltaEncoder:
         visible_rows: IntArray,
         events: InterestEvents,
         held: BoolArray,
-    ) -> list[tuple[int, memoryview]]:
-        """Frames for every live, non-held observer as ``(avatar id, frame bytes)``.
+    ) -> Frames:
+        """Frames for every live, non-held observer.
 
         ``visible_rows`` is ``interest.visible`` of the live observers resolved to table rows
-        (``-1`` for an empty slot); ``held`` is indexed by handle. The frames are views into
-        one buffer built for this tick.
+        (``-1`` for an empty slot); ``held`` is indexed by handle.
         """
         n = table.count
         if n == 0:
-            return []
+            return Frames.empty()
         handles = table.live_handles()
         if events.enter_handles.size:
             self.sent_version[events.enter_handles, events.enter_slots] = 0
             self.sent_pose_version[events.enter_handles, events.enter_slots] = 0
-        due_events = self._collect_events(events, held)
+        due = self._collect_events(events, held)
+        lists = EventLists.build(
+            table.rows_by_handle(due.leave_handles),
+            due.leave_slots,
+            table.rows_by_handle(due.enter_handles),
+            due.enter_slots,
+            due.enter_ids,
+            table.descriptions,
+        )
 
         held_rows = held[handles]
         rank = interest.rank[handles]
@@ -206,15 +245,7 @@ class DeltaEncoder:
 
         # Middle part: "leaves, enters" as msgpack; two empty arrays for most observers.
         middle_len = np.full(n, len(_EMPTY_LISTS), dtype=np.int64)
-        middles: list[bytes] = []
-        middle_rows: list[int] = []
-        if due_events:
-            event_rows = table.rows_by_handle(np.fromiter(due_events, dtype=np.int64))
-            for row, (leaves, enters) in zip(event_rows.tolist(), due_events.values(), strict=True):
-                middle = self._pack_events(table, leaves, enters)
-                middles.append(middle)
-                middle_rows.append(row)
-                middle_len[row] = len(middle)
+        middle_len[lists.rows] = lists.lengths
 
         prefix = np.frombuffer(
             _FRAME_HEADER
@@ -244,12 +275,9 @@ class DeltaEncoder:
         out_starts = starts[out_rows]
         buf[out_starts[:, None] + np.arange(prefix.size)] = prefix
         cursor = starts + prefix.size
-        plain = np.ones(n, dtype=np.bool_)
-        plain[held_rows] = False
-        if middles:
-            rows_arr = np.asarray(middle_rows, dtype=np.int64)
-            plain[rows_arr] = False
-            _scatter_runs(buf, cursor[rows_arr], middle_len[rows_arr], b"".join(middles))
+        plain = ~held_rows
+        plain[lists.rows] = False
+        lists.write(buf, cursor[lists.rows])
         plain_at = cursor[plain]
         buf[plain_at] = 0x90
         buf[plain_at + 1] = 0x90
@@ -265,11 +293,7 @@ class DeltaEncoder:
         cursor += pose_hdr
         _scatter_rows(buf, cursor, pose_obs, poses)
 
-        view = memoryview(buf.data)
-        frames = [
-            view[a:b] for a, b in zip(out_starts.tolist(), ends[out_rows].tolist(), strict=True)
-        ]
-        return list(zip(table.ids[out_rows].tolist(), frames, strict=True))
+        return Frames(buf, table.ids[out_rows], out_starts, ends[out_rows])
 
     def _pose_rows(
         self,
@@ -295,83 +319,37 @@ class DeltaEncoder:
         self.sent_pose_version[handles] = sent
         return obs, rows
 
-    def _collect_events(
-        self, events: InterestEvents, held: BoolArray
-    ) -> dict[int, tuple[list[int], list[tuple[int, int]]]]:
-        """This tick's events per observer handle, as (leave slots, (slot, id) enters).
+    def _collect_events(self, events: InterestEvents, held: BoolArray) -> InterestEvents:
+        """The events due in this tick's frames.
 
         Events for held observers are merged into their pending sets; observers that were
-        held before and are not now get their merged pending set.
+        held before and are not now get their merged pending set instead of this tick's
+        events alone.
         """
         if (
             not self.pending
             and not held[events.leave_handles].any()
             and not held[events.enter_handles].any()
         ):
-            return _group_events(events)
-        if events.count:
-            for h, s in zip(
-                events.leave_handles.tolist(), events.leave_slots.tolist(), strict=True
-            ):
-                self.pending.setdefault(h, PendingEvents()).add_leave(s)
-            for h, s, a in zip(
-                events.enter_handles.tolist(),
-                events.enter_slots.tolist(),
-                events.enter_ids.tolist(),
-                strict=True,
-            ):
-                self.pending.setdefault(h, PendingEvents()).add_enter(s, a)
-        due: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
+            return events
+        for h, s in zip(events.leave_handles.tolist(), events.leave_slots.tolist(), strict=True):
+            self.pending.setdefault(h, PendingEvents()).add_leave(s)
+        for h, s, a in zip(
+            events.enter_handles.tolist(),
+            events.enter_slots.tolist(),
+            events.enter_ids.tolist(),
+            strict=True,
+        ):
+            self.pending.setdefault(h, PendingEvents()).add_enter(s, a)
+        leaves: list[tuple[int, int]] = []
+        enters: list[tuple[int, int, int]] = []
         for h in [h for h in self.pending if not held[h]]:
             pending = self.pending.pop(h)
-            due[h] = (sorted(pending.leaves), sorted(pending.enters.items()))
-        return due
-
-    def _pack_events(
-        self, table: AvatarTable, leaves: list[int], enters: list[tuple[int, int]]
-    ) -> bytes:
-        """The msgpack of ``leaves, enters``, with each description packed once per avatar."""
-        pack = self._packer.pack
-        parts = [pack(leaves), _array_header(len(enters))]
-        descriptions = table.descriptions
-        for slot, avatar_id in enters:
-            description = descriptions[avatar_id]
-            # [slot, id, description]: slots are below 255, so one or two bytes.
-            parts.append(b"\x93" + pack(slot) + pack(avatar_id) + description.packed)
-        return b"".join(parts)
-
-
-def _array_header(length: int) -> bytes:
-    if length < 16:
-        return bytes((0x90 | length,))
-    if length < 65536:
-        return b"\xdc" + length.to_bytes(2, "big")
-    return b"\xdd" + length.to_bytes(4, "big")
-
-
-def _group_events(events: InterestEvents) -> dict[int, tuple[list[int], list[tuple[int, int]]]]:
-    """Events grouped per observer with numpy sorts; Python runs once per observer."""
-    grouped: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
-    if events.leave_handles.size:
-        order = np.lexsort((events.leave_slots, events.leave_handles))
-        handles = events.leave_handles[order]
-        slots = events.leave_slots[order].tolist()
-        starts = np.flatnonzero(np.r_[True, handles[1:] != handles[:-1]]).tolist()
-        ends = [*starts[1:], len(slots)]
-        for h, a, b in zip(handles[starts].tolist(), starts, ends, strict=True):
-            grouped[h] = (slots[a:b], [])
-    if events.enter_handles.size:
-        order = np.lexsort((events.enter_slots, events.enter_handles))
-        handles = events.enter_handles[order]
-        pairs = list(
-            zip(events.enter_slots[order].tolist(), events.enter_ids[order].tolist(), strict=True)
-        )
-        starts = np.flatnonzero(np.r_[True, handles[1:] != handles[:-1]]).tolist()
-        ends = [*starts[1:], len(pairs)]
-        for h, a, b in zip(handles[starts].tolist(), starts, ends, strict=True):
-            entry = grouped.get(h)
-            if entry is None:
-                grouped[h] = ([], pairs[a:b])
-            else:
-                entry[1].extend(pairs[a:b])
-    return grouped
+            leaves.extend((h, s) for s in pending.leaves)
+            enters.extend((h, s, a) for s, a in pending.enters.items())
+        leave = np.array(leaves, dtype=np.int64).reshape(-1, 2)
+        enter = np.array(enters, dtype=np.int64).reshape(-1, 3)
+        return InterestEvents(
+            leave[:, 0], leave[:, 1], np.zeros(len(leaves), dtype=np.int64),
+            enter[:, 0], enter[:, 1], enter[:, 2],
+        )  # fmt: skip

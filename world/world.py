@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from world.avatars import AvatarTable
 from world.codec import encode_correction, encode_welcome
-from world.deltas import DeltaEncoder
+from world.deltas import DeltaEncoder, Frames
 from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest
 from world.interest import InterestEvents, InterestManager
 from world.movement import MoveBatch, MovementRules, apply_moves, refill_budgets
@@ -80,7 +80,7 @@ class StepResult:
 
     tick: int
     server_time: float
-    frames: list[tuple[int, memoryview]]
+    frames: Frames
     messages: list[tuple[int, bytes]]
     joined: list[tuple[int, int, bytes]]
     refused: list[tuple[int, str]]

@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             phases["encode"] += result.timings.encode
             frames += len(result.frames)
             events += result.events
-            frame_bytes += sum(len(f) for _, f in result.frames)
+            frame_bytes += result.frames.nbytes
 
     figures: dict[str, Any] = {
         "bench": "tick",

@@ -520,7 +520,7 @@ def test_world_empties_and_fills_again() -> None:
     for avatar_id in list(crowd.clients):
         crowd.world.inbox.request_leave(avatar_id)
     result = crowd.step()
-    assert result.frames == []
+    assert len(result.frames) == 0
     assert crowd.world.table.count == 0
     assert crowd.world.encoder.pending == {}
     crowd.step()
