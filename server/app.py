@@ -10,12 +10,21 @@ import os
 import signal
 import time
 
+from server.admission import StoredAdmission
 from server.auth import AuthError, TokenIssuer
 from server.config import ServerConfig
+from server.db.database import Database, DatabaseUnavailable
+from server.db.embedded import EmbeddedPostgresError
+from server.db.migrate import MigrationError
+from server.db.session import DatabaseSession
 from server.gateway import WS_PATH, Gateway
 from server.gc_policy import tune_gc
 from server.http import HttpError, HttpServer, Request, Response, Router
+from server.identity_api import IdentityApi
 from server.metrics import CONTENT_TYPE, Registry
+from server.moderation import Moderation, SanctionList
+from server.places import PlaceWriter
+from server.profiles import ProfileStore
 from server.world_loop import WorldLoop
 from world.protocol import SUBPROTOCOL, CloseCode
 from world.world import World, WorldConfig
@@ -46,17 +55,35 @@ class PlazaServer:
         self.world = World(
             self.layout, WorldConfig(capacity=config.capacity, tick_rate=config.tick_rate)
         )
-        self.gateway = Gateway(self.world, self.issuer, self.metrics)
+        self.sanctions = SanctionList()
+        self.gateway = Gateway(
+            self.world, self.issuer, self.metrics, sanctions=self.sanctions, zone=self.layout.name
+        )
         self.loop = WorldLoop(self.world, self.gateway, self.metrics, config.tick_rate)
-        self.http = HttpServer(self._routes(), config.host, config.http_port)
+        self.router = self._routes()
+        self.http = HttpServer(self.router, config.host, config.http_port)
+        self.database = DatabaseSession(config.data_dir, config.database_url)
+        self.db: Database | None = None
+        self.places: PlaceWriter | None = None
         self.ready = False
         self.started_at = time.time()
 
     async def start(self) -> None:
-        """Bind the HTTP and WebSocket ports and start ticking."""
+        """Open the database (embedded by default) and migrate it, then bind the HTTP and
+        WebSocket ports and start ticking."""
+        self.db = db = await self.database.open()
+        await self.sanctions.load(db)
+        profiles = ProfileStore(db)
+        moderation = Moderation(db, self.sanctions, self.gateway.enforce)
+        self.places = PlaceWriter(db, collect=self.gateway.note_places)
+        self.gateway.admission = StoredAdmission(db, profiles, self.layout.name)
+        self.gateway.moderation = moderation
+        self.gateway.places = self.places
+        IdentityApi(self.issuer, self.issuer, db, profiles, moderation).add_routes(self.router)
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()
         self.loop.start()
+        self.places.start()
         self.ready = True
         log.info(
             "plaza serving http://%s:%d and %s",
@@ -79,7 +106,10 @@ class PlazaServer:
         self.ready = False
         await self.gateway.close(code, reason)
         await self.loop.stop()
+        if self.places is not None:
+            await self.places.stop()
         await self.http.close()
+        await self.database.close()
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -97,9 +127,13 @@ class PlazaServer:
         return Response.text("ok\n")
 
     async def _readyz(self, request: Request) -> Response:
-        if self.ready:
-            return Response.text("ready\n")
-        return Response.text("not ready\n", status=503)
+        if not self.ready:
+            return Response.text("not ready\n", status=503)
+        if self.db is not None and not self.db.available:
+            # The world keeps running; the outage is reported so operators (and load
+            # balancers) know that writes are waiting.
+            return Response.text("not ready: database unavailable\n", status=503)
+        return Response.text("ready\n")
 
     async def _metrics(self, request: Request) -> Response:
         return Response.text(self.metrics.render(), content_type=CONTENT_TYPE)
@@ -152,7 +186,10 @@ def _install_uvloop() -> None:
 
 async def _serve(config: ServerConfig) -> None:
     server = PlazaServer(config)
-    await server.start()
+    try:
+        await server.start()
+    except (DatabaseUnavailable, EmbeddedPostgresError, MigrationError) as exc:
+        raise SystemExit(f"plaza: {exc}") from None
     tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

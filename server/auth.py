@@ -18,7 +18,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -40,6 +40,8 @@ __all__ = [
     "AuthError",
     "Identity",
     "TokenIssuer",
+    "TokenVerifier",
+    "UnknownKeyError",
     "token_from_request",
 ]
 
@@ -59,8 +61,6 @@ ISSUER = "plaza-local"
 
 AUDIENCE = "plaza"
 """Default ``aud`` the built-in issuer mints for and insists on."""
-
-"""Longest display name, counted in code points after NFC normalisation and stripping."""
 
 LOCALES = ("ko", "en", "ja", "zh")
 """Locales a client may ask for."""
@@ -99,6 +99,10 @@ class AuthError(Exception):
         self.reason = reason
 
 
+class UnknownKeyError(AuthError):
+    """The token names a key id the verifier does not hold; a key refresh may find it."""
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who a verified token speaks for."""
@@ -113,6 +117,22 @@ class Identity:
     """One of :data:`LOCALES`."""
     expires_at: float
     """Unix seconds after which the token is no longer accepted (before leeway)."""
+
+
+class TokenVerifier(Protocol):
+    """What the gateway and the HTTP API need to check an access token.
+
+    ``verify`` is synchronous and cheap (keys are held in memory). When a token names a key
+    id that is not held, it raises ``UnknownKeyError``; the caller then awaits
+    ``refresh_keys`` once and verifies again, so a provider's key rotation is picked up
+    without a restart.
+    """
+
+    def verify(self, token: str) -> Identity:
+        """The identity a token carries; raises ``AuthError`` with a client-safe reason."""
+
+    async def refresh_keys(self) -> bool:
+        """Fetch the signing keys again; True if the key set changed."""
 
 
 # The checks are listed most specific first because PyJWT's exceptions form a
@@ -381,7 +401,7 @@ class TokenIssuer:
         if header.get("alg") != ALGORITHM:
             raise AuthError("token algorithm not allowed")
         if header.get("kid") != self._kid:
-            raise AuthError("token key id not recognized")
+            raise UnknownKeyError("token key id not recognized")
         try:
             claims = jwt.decode(
                 token,
@@ -432,6 +452,10 @@ class TokenIssuer:
         return Identity(
             subject=subject, name=name, role=role, locale=locale, expires_at=float(expires_at)
         )
+
+    async def refresh_keys(self) -> bool:
+        """The built-in issuer holds its only key; there is nothing to fetch."""
+        return False
 
     def jwks(self) -> dict[str, Any]:
         """Return the public JWKS document: ``{"keys": [<public JWK>]}``.

@@ -1,13 +1,14 @@
-"""The ``plaza`` command: serve, token, bots, bench."""
+"""The ``plaza`` command: serve, migrate, token, bots, bench."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 from collections.abc import Sequence
 
-from server.config import add_serve_arguments, config_from_args
+from server.config import add_database_argument, add_serve_arguments, config_from_args
 
 __all__ = ["main"]
 
@@ -16,6 +17,24 @@ def _serve(args: argparse.Namespace) -> int:
     from server.app import run_server
 
     run_server(config_from_args(args))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from server.db.session import migrate_only
+
+    try:
+        applied = asyncio.run(migrate_only(args.data_dir, args.database_url))
+    except Exception as exc:
+        print(f"plaza migrate: {exc}", file=sys.stderr)
+        return 1
+    if applied:
+        for name in applied:
+            print(f"applied {name}")
+    else:
+        print("the schema is up to date")
     return 0
 
 
@@ -75,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the server")
     add_serve_arguments(serve)
     serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply the database migrations and exit")
+    migrate.add_argument(
+        "--data-dir",
+        type=pathlib.Path,
+        default=pathlib.Path(os.environ.get("PLAZA_DATA_DIR", "data")),
+        help="data folder of the embedded PostgreSQL (PLAZA_DATA_DIR)",
+    )
+    add_database_argument(migrate)
+    migrate.set_defaults(run=_migrate)
 
     token = commands.add_parser("token", help="mint a token for local use")
     token.add_argument("--name", required=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from world.avatars import MAX_CAPACITY
 
-__all__ = ["ServerConfig", "add_serve_arguments"]
+__all__ = ["ServerConfig", "add_database_argument", "add_serve_arguments", "config_from_args"]
 
 _DEFAULT_ZONE = (
     pathlib.Path(__file__).resolve().parent.parent / "assets" / "zones" / "seoul_plaza.json"
@@ -28,6 +28,8 @@ class ServerConfig:
     data_dir: pathlib.Path = pathlib.Path("data")
     zone_file: pathlib.Path = _DEFAULT_ZONE
     public_ws_url: str | None = None
+    # None: the embedded PostgreSQL in data_dir/postgres.
+    database_url: str | None = None
 
 
 def _env(name: str, default: str) -> str:
@@ -84,6 +86,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("PLAZA_PUBLIC_WS_URL"),
         help="WebSocket URL told to clients (PLAZA_PUBLIC_WS_URL)",
     )
+    add_database_argument(parser)
+
+
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
+    """``--database-url``, defaulting to DATABASE_URL; unset means the embedded PostgreSQL."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or None,
+        help="PostgreSQL URL (DATABASE_URL); unset: an embedded PostgreSQL in the data folder",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -105,4 +117,5 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         data_dir=args.data_dir,
         zone_file=args.zone,
         public_ws_url=args.public_ws_url,
+        database_url=args.database_url,
     )

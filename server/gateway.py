@@ -15,20 +15,41 @@ import asyncio
 import itertools
 import logging
 import time
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request, Response
 
-from server.auth import AuthError, Identity, TokenIssuer, token_from_request
+from server.admission import Admission, JoinPlan
+from server.auth import AuthError, Identity, TokenVerifier, UnknownKeyError, token_from_request
 from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES, ClientLink
+from server.db.database import DatabaseUnavailable
+from server.idempotency import IdempotencyError
 from server.metrics import Registry
+from server.moderation import Moderation, Sanction, SanctionError, SanctionList
+from server.permissions import MODERATORS, PermissionDenied
+from server.places import Place, PlaceWriter
+from server.presence import Presence
 from server.ratelimit import TokenBucket
 from server.ws_transport import WebSocketConnection, WebSocketListener
 from world.avatars import AvatarDescription
-from world.codec import Move, Ping, Pose, ProtocolError, decode_client, encode_error, encode_pong
-from world.inbox import JoinRequest
+from world.codec import (
+    Moderate,
+    Move,
+    Ping,
+    Pose,
+    ProtocolError,
+    Renew,
+    decode_client,
+    encode_error,
+    encode_pong,
+    encode_result,
+    encode_token_expiring,
+)
+from world.inbox import JoinRequest, ResumeRequest
 from world.protocol import SUBPROTOCOL, CloseCode, ErrorCode, Opcode
 from world.world import StepResult, World
 
@@ -38,6 +59,8 @@ __all__ = [
     "INPUT_BURST",
     "INPUT_RATE_PER_S",
     "JOIN_TIMEOUT_S",
+    "MAX_PENDING_REQUESTS",
+    "TOKEN_RENEW_NOTICE_S",
     "WS_PATH",
     "Gateway",
     "Session",
@@ -60,7 +83,20 @@ _RATE_LIMIT_REASON = f"more than {INPUT_RATE_PER_S:g} messages per second; messa
 # A join waits in the world's bounded queue; past this the server is too busy to admit.
 JOIN_TIMEOUT_S = 10.0
 _BUSY_REASON = "server busy; try again shortly"
-_OPCODES = {Move: int(Opcode.MOVE), Pose: int(Opcode.POSE), Ping: int(Opcode.PING)}
+# A client is told this long before its token expires, so it can send RENEW in time.
+TOKEN_RENEW_NOTICE_S = 60.0
+# Requests that wait on the database (moderation, renewals needing a key refresh) per
+# connection at once; more are refused rather than queued.
+MAX_PENDING_REQUESTS = 4
+# Closes after which the avatar leaves at once instead of waiting for a reconnect.
+_LEAVE_NOW_CODES = frozenset({1000, 1002, 1003, 1007, 1008, 1009})
+_OPCODES = {
+    Move: int(Opcode.MOVE),
+    Pose: int(Opcode.POSE),
+    Ping: int(Opcode.PING),
+    Renew: int(Opcode.RENEW),
+    Moderate: int(Opcode.MODERATE),
+}
 
 
 @dataclass(eq=False)
@@ -78,7 +114,15 @@ class Session:
     )
     last_rate_error: float = 0.0
     closing: bool = False
+    # Set when a newer connection of the same user took over (it keeps the avatar).
+    replaced: bool = False
+    # False when the avatar must leave with the connection (a ban, a shutdown).
+    keep_avatar: bool = True
+    # The avatar this connection is taking back, until its WELCOME.
+    resuming: int = 0
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    expiry: list[asyncio.TimerHandle] = field(default_factory=list)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def link(self) -> ClientLink:
@@ -89,20 +133,43 @@ class Session:
 class Gateway:
     """WebSocket endpoint feeding one ``World``'s inbox and delivering its frames."""
 
-    def __init__(self, world: World, issuer: TokenIssuer, metrics: Registry) -> None:
+    def __init__(
+        self,
+        world: World,
+        verifier: TokenVerifier,
+        metrics: Registry,
+        *,
+        sanctions: SanctionList | None = None,
+        admission: Admission | None = None,
+        moderation: Moderation | None = None,
+        places: PlaceWriter | None = None,
+        zone: str = "",
+    ) -> None:
         self.world = world
-        self.issuer = issuer
+        self.verifier = verifier
+        self.sanctions = sanctions or SanctionList()
+        self.admission = admission
+        self.moderation = moderation
+        self.places = places
+        self.zone = zone
         self.sessions: dict[int, Session] = {}
+        self.presence: Presence[Session] = Presence(self._leave)
         self.accepting = True
         self._joining: dict[int, Session] = {}
+        # Resume tickets in flight: (user, avatar), so an avatar whose new connection died
+        # before its WELCOME goes back to waiting instead of leaving.
+        self._resumes: dict[int, tuple[str, int]] = {}
         self._tickets = itertools.count(1)
         self._listener = WebSocketListener(self, [SUBPROTOCOL])
         m = metrics
         self._m_connections = m.gauge("plaza_connections", "Open WebSocket sessions with an avatar")
         self._m_connections.set_function(lambda: float(len(self.sessions)))
+        self._m_detached = m.gauge("plaza_avatars_detached", "Avatars waiting for their user")
+        self._m_detached.set_function(lambda: float(len(self.presence.detached())))
         self._m_refused = m.counter(
             "plaza_upgrades_refused_total", "WebSocket upgrades refused", ("reason",)
         )
+        self._m_resumed = m.counter("plaza_resumes_total", "Avatars taken back by a new connection")
         self._m_inputs = m.counter("plaza_inputs_total", "Client messages accepted", ("kind",))
         self._m_dropped = m.counter(
             "plaza_inputs_dropped_total", "Client messages refused", ("reason",)
@@ -113,7 +180,7 @@ class Gateway:
         self._m_frames = m.counter("plaza_frames_sent_total", "WORLD frames written")
         self._m_bytes = m.counter("plaza_bytes_sent_total", "Bytes of frames and messages written")
         self._m_held = m.counter("plaza_frames_held_total", "Frames skipped for a busy connection")
-        self._inputs = {Move: 0, Pose: 0, Ping: 0}
+        self._inputs: dict[type, int] = dict.fromkeys(_OPCODES, 0)
 
     async def start(self, host: str, port: int) -> None:
         """Listen for WebSocket upgrades."""
@@ -125,18 +192,32 @@ class Gateway:
         return self._listener.port
 
     async def close(self, code: CloseCode, reason: str) -> None:
-        """Refuse new upgrades and close every connection with ``code`` (bounded wait)."""
+        """Refuse new upgrades and close every connection with ``code`` (bounded wait).
+
+        Every avatar's place is noted for the write-behind first, so the next sign-in after
+        a restart starts where the user stood.
+        """
         self.accepting = False
         self._listener.stop_accepting()
         for session in list(self.sessions.values()) + list(self._joining.values()):
             session.closing = True
+            session.keep_avatar = False
             self._m_closed.inc(code=str(int(code)))
+            if session.avatar_id:
+                self._note_place(session.identity.subject, session.avatar_id)
+        for subject, avatar_id in self.presence.detached().items():
+            self.presence.take(subject)
+            self._note_place(subject, avatar_id)
         await self._listener.close_all(int(code), reason)
 
     # -- upgrade ----------------------------------------------------------------------------
 
-    def authorize(self, connection: WebSocketConnection, request: Request) -> Response | None:
-        """Authenticate at the HTTP upgrade: no token or a bad one gets 401, no world state."""
+    def authorize(
+        self, connection: WebSocketConnection, request: Request
+    ) -> Response | Awaitable[Response | None] | None:
+        """Authenticate at the HTTP upgrade: no token or a bad one gets 401, a banned user
+        403, and no world state is sent. A token signed by a key not seen yet waits for one
+        key refresh (the identity provider rotated its keys)."""
         if not self.accepting:
             return self._refuse(connection, HTTPStatus.SERVICE_UNAVAILABLE, "server shutting down")
         parts = urlsplit(request.path)
@@ -148,10 +229,33 @@ class Gateway:
         if token is None:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "missing token")
         try:
-            identity = self.issuer.verify(token)
+            identity = self.verifier.verify(token)
+        except UnknownKeyError:
+            return self._authorize_after_refresh(connection, token)
         except AuthError as exc:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
-        if self.world.table.count + len(self._joining) >= self.world.table.capacity:
+        return self._admit(connection, identity)
+
+    async def _authorize_after_refresh(
+        self, connection: WebSocketConnection, token: str
+    ) -> Response | None:
+        await self.verifier.refresh_keys()
+        try:
+            identity = self.verifier.verify(token)
+        except AuthError as exc:
+            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
+        return self._admit(connection, identity)
+
+    def _admit(self, connection: WebSocketConnection, identity: Identity) -> Response | None:
+        ban = self.sanctions.find(identity.subject, "ban")
+        if ban is not None:
+            return self._refuse(connection, HTTPStatus.FORBIDDEN, ban.describe())
+        resuming = identity.subject in self.presence.live or (
+            self.presence.detached().get(identity.subject) is not None
+        )
+        if not resuming and (
+            self.world.table.count + len(self._joining) >= self.world.table.capacity
+        ):
             return self._refuse(
                 connection, HTTPStatus.SERVICE_UNAVAILABLE, "the world is full; try again shortly"
             )
@@ -160,34 +264,90 @@ class Gateway:
 
     def _refuse(self, connection: WebSocketConnection, status: HTTPStatus, reason: str) -> Response:
         self._m_refused.inc(reason=status.phrase.lower().replace(" ", "_"))
+        log.info("upgrade refused with %d: %s", int(status), reason)
         response = connection.protocol.reject(status, reason + "\n")
         if status == HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Bearer realm="plaza"'
         return response
 
     def on_open(self, connection: WebSocketConnection) -> None:
-        """Ask the world for an avatar; WELCOME follows in ``deliver``."""
+        """Take over the user's avatar if it is still here; otherwise ask for a new one.
+        WELCOME follows in ``deliver``."""
         identity = connection.context
         assert isinstance(identity, Identity)
         session = Session(connection, identity, next(self._tickets))
         connection.context = session
-        description = AvatarDescription(identity.name, {}, str(identity.role))
-        if not self.world.inbox.request_join(JoinRequest(session.ticket, description)):
+        subject = identity.subject
+        self._arm_expiry(session)
+        older = self.presence.live.get(subject)
+        self.presence.live[subject] = session
+        if older is not None:
+            avatar_id = self._hand_over(older)
+        else:
+            avatar_id = self.presence.take(subject) or 0
+        if avatar_id:
+            self._resume(session, avatar_id)
+        elif self.admission is None:
+            self._request_join(session, JoinPlan(_plain_description(identity)))
+        else:
+            self._spawn(session, self._prepare_and_join(session))
+
+    def _hand_over(self, older: Session) -> int:
+        """Close the older connection of a user; returns the avatar the newer one takes."""
+        older.replaced = True
+        avatar_id = older.avatar_id or older.resuming
+        if older.avatar_id:
+            self.sessions.pop(older.avatar_id, None)
+        if self._joining.pop(older.ticket, None) is not None and not older.resuming:
+            self.world.inbox.cancel_join(older.ticket)
+        self._close(older, CloseCode.SESSION_REPLACED, "signed in on another connection")
+        return avatar_id
+
+    def _resume(self, session: Session, avatar_id: int) -> None:
+        session.resuming = avatar_id
+        self._resumes[session.ticket] = (session.identity.subject, avatar_id)
+        self._joining[session.ticket] = session
+        self.world.inbox.request_resume(ResumeRequest(session.ticket, avatar_id))
+
+    async def _prepare_and_join(self, session: Session) -> None:
+        assert self.admission is not None
+        try:
+            plan = await self.admission.prepare(session.identity)
+        except Exception:
+            log.exception("preparing the join of %s failed", session.identity.subject)
+            plan = JoinPlan(_plain_description(session.identity))
+        if not session.closing and session.link.open and not session.replaced:
+            self._request_join(session, plan)
+
+    def _request_join(self, session: Session, plan: JoinPlan) -> None:
+        request = JoinRequest(session.ticket, plan.description, plan.place)
+        if not self.world.inbox.request_join(request):
             self._close(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
             return
         self._joining[session.ticket] = session
         loop = asyncio.get_running_loop()
         session.timers.append(loop.call_later(JOIN_TIMEOUT_S, self._join_timeout, session))
-        # A session lives no longer than its token (at most ACCESS_TOKEN_TTL_S).
-        session.timers.append(
+
+    def _arm_expiry(self, session: Session) -> None:
+        """Warn ``TOKEN_RENEW_NOTICE_S`` before the token expires; close when it does."""
+        for timer in session.expiry:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+        left = max(0.0, session.identity.expires_at - time.time())
+        session.expiry = [
+            loop.call_later(max(0.0, left - TOKEN_RENEW_NOTICE_S), self._warn_expiry, session),
             loop.call_later(
-                max(0.0, identity.expires_at - time.time()),
+                left,
                 self._close,
                 session,
                 CloseCode.TOKEN_EXPIRED,
                 "token expired; reconnect with a fresh token",
-            )
-        )
+            ),
+        ]
+
+    def _warn_expiry(self, session: Session) -> None:
+        if not session.closing:
+            session.link.send_now(encode_token_expiring(session.identity.expires_at))
 
     def _join_timeout(self, session: Session) -> None:
         if self._joining.pop(session.ticket, None) is not None:
@@ -195,17 +355,187 @@ class Gateway:
             self._close(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
 
     def on_closed(self, connection: WebSocketConnection) -> None:
-        """Free the avatar (or the queued join)."""
+        """Keep the avatar for a reconnect, hand it on, or free it."""
         session = connection.context
         if not isinstance(session, Session):
             return
-        for timer in session.timers:
+        frames = connection.frames
+        if frames is not None and frames.close_code in _LEAVE_NOW_CODES:
+            # A goodbye (1000) or a broken protocol: nothing to resume. A dropped network,
+            # a reload (1001), a slow or expired connection keep the avatar for a while.
+            session.keep_avatar = False
+        session.closing = True
+        for timer in (*session.timers, *session.expiry):
             timer.cancel()
+        for task in session.tasks:
+            task.cancel()
+        subject = session.identity.subject
+        if self.presence.live.get(subject) is session:
+            del self.presence.live[subject]
+        if session.resuming and not session.avatar_id:
+            return  # deliver() puts the avatar back to waiting when its WELCOME comes
         if self._joining.pop(session.ticket, None) is not None:
             self.world.inbox.cancel_join(session.ticket)
-        if session.avatar_id:
-            self.sessions.pop(session.avatar_id, None)
-            self.world.inbox.request_leave(session.avatar_id)
+        if not session.avatar_id:
+            return
+        self.sessions.pop(session.avatar_id, None)
+        if session.replaced:
+            return
+        if session.keep_avatar and self.accepting:
+            self._note_place(subject, session.avatar_id)
+            self.presence.detach(subject, session.avatar_id)
+        else:
+            self._leave(subject, session.avatar_id)
+
+    def _leave(self, subject: str, avatar_id: int) -> None:
+        self._note_place(subject, avatar_id)
+        self.world.inbox.request_leave(avatar_id)
+
+    def _note_place(self, subject: str, avatar_id: int) -> None:
+        if self.places is None:
+            return
+        table = self.world.table
+        row = table.row_of(avatar_id)
+        if row >= 0:
+            x, y, z = (float(v) for v in table.position[row])
+            self.places.note(subject, Place(self.zone, x, y, z, float(table.yaw[row])))
+
+    def note_places(self) -> None:
+        """Note where every connected avatar stands (called before each write-behind flush)."""
+        for avatar_id, session in list(self.sessions.items()):
+            self._note_place(session.identity.subject, avatar_id)
+
+    # -- moderation -------------------------------------------------------------------------
+
+    def enforce(self, sanction: Sanction) -> None:
+        """A ban takes effect now: the user's connection closes and the avatar leaves."""
+        if sanction.kind != "ban":
+            return
+        session = self.presence.live.get(sanction.subject)
+        if session is not None:
+            session.keep_avatar = False
+            self._close(session, CloseCode.BANNED, sanction.describe())
+        avatar_id = self.presence.take(sanction.subject)
+        if avatar_id:
+            self._leave(sanction.subject, avatar_id)
+
+    def subject_of(self, avatar_id: int) -> str | None:
+        """The user behind an avatar (connected or waiting to be resumed)."""
+        session = self.sessions.get(avatar_id)
+        if session is not None:
+            return session.identity.subject
+        for subject, detached in self.presence.detached().items():
+            if detached == avatar_id:
+                return subject
+        return None
+
+    def _on_moderate(self, session: Session, message: Moderate) -> None:
+        op = int(Opcode.MODERATE)
+        if session.identity.role not in MODERATORS:
+            session.link.send_now(
+                encode_error(
+                    ErrorCode.NOT_ALLOWED,
+                    f"{message.action} needs the moderator or admin role; "
+                    f"you are {session.identity.role}",
+                    op,
+                )
+            )
+            return
+        if self.moderation is None:
+            session.link.send_now(
+                encode_result(message.request_id, False, "moderation is not available here")
+            )
+            return
+        self._spawn(session, self._moderate(session, message))
+
+    async def _moderate(self, session: Session, message: Moderate) -> None:
+        assert self.moderation is not None
+        detail: object
+        try:
+            if message.action == "lift":
+                assert message.sanction is not None
+                lifted = await self.moderation.lift(
+                    session.identity, message.sanction, message.request_id
+                )
+                ok, detail = True, {"lifted": lifted}
+            else:
+                subject = message.subject
+                if message.avatar is not None:
+                    subject = self.subject_of(message.avatar)
+                    if subject is None:
+                        raise SanctionError(f"no avatar {message.avatar} here")
+                assert subject is not None
+                sanction, _ = await self.moderation.sanction(
+                    session.identity,
+                    kind=message.action,
+                    subject=subject,
+                    reason=message.reason,
+                    minutes=message.minutes,
+                    key=message.request_id,
+                )
+                ok, detail = True, sanction.to_wire()
+        except (PermissionDenied, SanctionError, IdempotencyError, DatabaseUnavailable) as exc:
+            reason = exc.reason if isinstance(exc, PermissionDenied) else str(exc)
+            if isinstance(exc, DatabaseUnavailable):
+                reason = "the database is unavailable; nothing was applied, retry with the same id"
+            ok, detail = False, reason
+        session.link.send_now(encode_result(message.request_id, ok, detail))
+
+    # -- token renewal ----------------------------------------------------------------------
+
+    def _on_renew(self, session: Session, message: Renew) -> None:
+        try:
+            identity = self.verifier.verify(message.token)
+        except UnknownKeyError:
+            self._spawn(session, self._renew_after_refresh(session, message.token))
+            return
+        except AuthError as exc:
+            self._renew_refused(session, exc.reason)
+            return
+        self._renewed(session, identity)
+
+    async def _renew_after_refresh(self, session: Session, token: str) -> None:
+        await self.verifier.refresh_keys()
+        try:
+            identity = self.verifier.verify(token)
+        except AuthError as exc:
+            self._renew_refused(session, exc.reason)
+            return
+        self._renewed(session, identity)
+
+    def _renew_refused(self, session: Session, reason: str) -> None:
+        session.link.send_now(encode_error(ErrorCode.BAD_FIELD, reason, int(Opcode.RENEW)))
+
+    def _renewed(self, session: Session, identity: Identity) -> None:
+        if identity.subject != session.identity.subject:
+            session.link.send_now(
+                encode_error(
+                    ErrorCode.NOT_ALLOWED, "the token is for another user", int(Opcode.RENEW)
+                )
+            )
+            return
+        ban = self.sanctions.find(identity.subject, "ban")
+        if ban is not None:
+            session.keep_avatar = False
+            self._close(session, CloseCode.BANNED, ban.describe())
+            return
+        session.identity = identity
+        self._arm_expiry(session)
+        session.link.send_now(encode_result("renew", True, {"expires_at": identity.expires_at}))
+
+    def _spawn(self, session: Session, work: Coroutine[Any, Any, None]) -> None:
+        if len(session.tasks) >= MAX_PENDING_REQUESTS:
+            work.close()
+            session.link.send_now(
+                encode_error(
+                    ErrorCode.RATE_LIMITED,
+                    f"more than {MAX_PENDING_REQUESTS} requests waiting; wait for their results",
+                )
+            )
+            return
+        task = asyncio.get_running_loop().create_task(work)
+        session.tasks.add(task)
+        task.add_done_callback(session.tasks.discard)
 
     # -- input ------------------------------------------------------------------------------
 
@@ -234,6 +564,8 @@ class Gateway:
         kind = type(message)
         if kind is Ping:
             connection.send_now(encode_pong(message.client_time, time.time()))  # type: ignore[union-attr]
+        elif kind is Renew:
+            self._on_renew(session, message)  # type: ignore[arg-type]
         elif not session.avatar_id:
             connection.send_now(
                 encode_error(
@@ -243,14 +575,18 @@ class Gateway:
             return
         elif kind is Move:
             self.world.inbox.push_move(session.avatar_id, message)  # type: ignore[arg-type]
-        else:
+        elif kind is Pose:
             self.world.inbox.push_pose(session.avatar_id, message)  # type: ignore[arg-type]
+        else:
+            self._on_moderate(session, message)  # type: ignore[arg-type]
         self._inputs[kind] += 1
 
     def _close(self, session: Session, code: CloseCode, reason: str) -> None:
         if session.closing:
             return
         session.closing = True
+        if code in _LEAVE_NOW_CODES:
+            session.keep_avatar = False
         self._m_closed.inc(code=str(int(code)))
         session.link.close(int(code), reason)
 
@@ -275,17 +611,34 @@ class Gateway:
         """Hand a step's output to the connections; never awaits."""
         for ticket, avatar_id, welcome in result.joined:
             session = self._joining.pop(ticket, None)
+            resume = self._resumes.pop(ticket, None)
             if session is None or session.closing or not session.link.open:
-                # The connection went away while queued: free the avatar again.
-                self.world.inbox.request_leave(avatar_id)
+                if session is not None and session.replaced:
+                    continue  # the newer connection is taking this avatar
+                if resume is not None and self.accepting:
+                    # The reconnecting client went away again: the avatar waits once more.
+                    self.presence.detach(resume[0], avatar_id)
+                else:
+                    # The connection went away while queued: free the avatar again.
+                    self.world.inbox.request_leave(avatar_id)
                 continue
             session.avatar_id = avatar_id
+            session.resuming = 0
             self.sessions[avatar_id] = session
             session.link.send_now(welcome)
+            if resume is not None:
+                self._m_resumed.inc()
         for ticket, reason in result.refused:
             session = self._joining.pop(ticket, None)
-            if session is not None:
-                self._close(session, CloseCode.TRY_AGAIN_LATER, reason)
+            resume = self._resumes.pop(ticket, None)
+            if session is None:
+                continue
+            if resume is not None:
+                # The avatar left before the resume reached the world: join afresh.
+                session.resuming = 0
+                self._request_join(session, JoinPlan(_plain_description(session.identity)))
+                continue
+            self._close(session, CloseCode.TRY_AGAIN_LATER, reason)
         sessions = self.sessions
         sent = 0
         for avatar_id, data in result.messages:
@@ -305,3 +658,8 @@ class Gateway:
             if count:
                 self._m_inputs.inc(count, kind=kind.__name__.lower())
                 self._inputs[kind] = 0
+
+
+def _plain_description(identity: Identity) -> AvatarDescription:
+    """An avatar description from the token alone."""
+    return AvatarDescription(identity.name, {}, str(identity.role))

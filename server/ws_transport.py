@@ -13,7 +13,9 @@ and ``ConnectionHandler``, never this module's internals.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+from collections.abc import Awaitable
 from typing import Protocol, cast
 
 from websockets.http11 import Request, Response
@@ -48,8 +50,14 @@ _SHORT_HEADERS = [bytes((0x82, n)) for n in range(126)]
 class ConnectionHandler(Protocol):
     """What the transport calls; implemented by the gateway. None of these may await."""
 
-    def authorize(self, connection: WebSocketConnection, request: Request) -> Response | None:
-        """Inspect the upgrade request: a response refuses it, None lets it proceed."""
+    def authorize(
+        self, connection: WebSocketConnection, request: Request
+    ) -> Response | Awaitable[Response | None] | None:
+        """Inspect the upgrade request: a response refuses it, None lets it proceed.
+
+        May return an awaitable instead (a key refresh, say); the upgrade then waits for it,
+        bounded by the open timeout, while the rest of the server carries on.
+        """
 
     def on_open(self, connection: WebSocketConnection) -> None:
         """The upgrade succeeded."""
@@ -78,6 +86,7 @@ class WebSocketConnection(asyncio.Protocol):
         self.frames: FrameParser | None = None
         self._head = bytearray()
         self._early = b""
+        self._authorizing = False
         self._timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol -------------------------------------------------------------------
@@ -93,6 +102,12 @@ class WebSocketConnection(asyncio.Protocol):
         """Feed the upgrade core the request, then (once open) the frame parser the rest."""
         if self.frames is not None:
             self._receive_frames(data)
+            return
+        if self._authorizing:
+            # Frames sent before the answer to the upgrade wait for it, within the same bound.
+            if len(self._early) + len(data) > MAX_UPGRADE_REQUEST_BYTES:
+                self.abort()
+            self._early += data
             return
         # The upgrade core only ever sees the request itself: it would otherwise start
         # parsing frames that a hasty client sent right behind it, and those are ours.
@@ -185,12 +200,32 @@ class WebSocketConnection(asyncio.Protocol):
         self._flush()
 
     def _on_request(self, request: Request) -> None:
-        refusal = None
+        result: Response | Awaitable[Response | None] | None
         try:
-            refusal = self.handler.authorize(self, request)
+            result = self.handler.authorize(self, request)
+        except Exception:
+            log.exception("authorize failed")
+            result = self.protocol.reject(500, "internal error\n")
+        if inspect.isawaitable(result):
+            self._authorizing = True
+            task = asyncio.ensure_future(result)
+            task.add_done_callback(lambda done: self._authorized(request, done))
+            return
+        self._complete_upgrade(request, result)
+
+    def _authorized(self, request: Request, task: asyncio.Future[Response | None]) -> None:
+        self._authorizing = False
+        if self.transport is None or self.transport.is_closing():
+            return
+        try:
+            refusal = task.result()
         except Exception:
             log.exception("authorize failed")
             refusal = self.protocol.reject(500, "internal error\n")
+        self._complete_upgrade(request, refusal)
+        self._flush()
+
+    def _complete_upgrade(self, request: Request, refusal: Response | None) -> None:
         response = refusal if refusal is not None else self.protocol.accept(request)
         self.protocol.send_response(response)
         if response.status_code == 101 and self.protocol.state is State.OPEN:

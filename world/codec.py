@@ -21,7 +21,10 @@ from world.protocol import (
     FLAG_MASK_CLIENT,
     MAX_CLIENT_FRAME_BYTES,
     MAX_POSE_REACH_M,
+    MAX_REASON_CHARS,
+    MAX_REQUEST_ID_CHARS,
     MAX_STRING_BYTES,
+    MAX_TOKEN_FIELD_BYTES,
     ErrorCode,
     Opcode,
 )
@@ -30,12 +33,16 @@ __all__ = [
     "ClientMessage",
     "Correction",
     "ErrorMessage",
+    "Moderate",
     "Move",
     "Ping",
     "Pong",
     "Pose",
     "ProtocolError",
+    "Renew",
+    "Result",
     "ServerMessage",
+    "TokenExpiring",
     "Welcome",
     "WorldFrame",
     "decode_client",
@@ -44,6 +51,8 @@ __all__ = [
     "encode_correction",
     "encode_error",
     "encode_pong",
+    "encode_result",
+    "encode_token_expiring",
     "encode_welcome",
 ]
 
@@ -102,7 +111,34 @@ class Ping:
     client_time: float
 
 
-ClientMessage = Move | Pose | Ping
+@dataclass(frozen=True)
+class Renew:
+    """A fresh access token for the same user, before the current one expires."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Moderate:
+    """A moderator's request: ban or mute someone, or lift a sanction.
+
+    ``request_id`` is the client's idempotency key: resending the same request with the
+    same id never acts twice, and the RESULT carries it back. The target is an avatar in
+    view (``avatar``) or a user id (``subject``).
+    """
+
+    request_id: str
+    action: str
+    avatar: int | None = None
+    subject: str | None = None
+    reason: str = ""
+    minutes: int | None = None
+    sanction: int | None = None
+
+
+MODERATE_ACTIONS = ("ban", "mute", "lift")
+
+ClientMessage = Move | Pose | Ping | Renew | Moderate
 
 
 @dataclass(frozen=True)
@@ -152,7 +188,23 @@ class ErrorMessage:
     opcode: int | None
 
 
-ServerMessage = Welcome | WorldFrame | Correction | Pong | ErrorMessage
+@dataclass(frozen=True)
+class TokenExpiring:
+    """The access token expires at ``expires_at`` (Unix seconds): send RENEW before then."""
+
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of a request: ``detail`` is a map when ``ok``, else the reason (a string)."""
+
+    request_id: str
+    ok: bool
+    detail: Any
+
+
+ServerMessage = Welcome | WorldFrame | Correction | Pong | ErrorMessage | TokenExpiring | Result
 
 _packer_options: dict[str, Any] = {"use_bin_type": True}
 
@@ -169,7 +221,8 @@ def _unpack(data: bytes, *, client: bool) -> list[Any]:
                 data,
                 raw=False,
                 strict_map_key=True,
-                max_str_len=MAX_STRING_BYTES,
+                # The longest string is a RENEW's token; other strings are checked per field.
+                max_str_len=MAX_TOKEN_FIELD_BYTES,
                 max_bin_len=MAX_STRING_BYTES,
                 max_array_len=_MAX_ARRAY_LEN,
                 max_map_len=_MAX_MAP_LEN,
@@ -233,6 +286,50 @@ def _joint(value: Any, name: str) -> tuple[float, ...]:
     return (*offset, *(q / norm for q in quat))
 
 
+def _text(value: Any, name: str, limit: int, opcode: int, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not value and not empty):
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"{name} must be a non-empty string", opcode)
+    if len(value) > limit:
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"{name} longer than {limit} characters", opcode)
+    return value
+
+
+def _moderate(msg: list[Any]) -> Moderate:
+    op = int(Opcode.MODERATE)
+    request_id = _text(msg[1], "request_id", MAX_REQUEST_ID_CHARS, op)
+    action = msg[2]
+    if action not in MODERATE_ACTIONS:
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, f"action must be one of {', '.join(MODERATE_ACTIONS)}", op
+        )
+    args = msg[3]
+    if not isinstance(args, dict):
+        raise ProtocolError(ErrorCode.BAD_FIELD, "args must be a map", op)
+    unknown = set(args) - {"avatar", "subject", "reason", "minutes", "sanction"}
+    if unknown:
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"unknown args: {', '.join(sorted(unknown))}", op)
+    avatar = args.get("avatar")
+    subject = args.get("subject")
+    minutes = args.get("minutes")
+    sanction = args.get("sanction")
+    if action == "lift":
+        if sanction is None:
+            raise ProtocolError(ErrorCode.BAD_FIELD, "lift needs args.sanction (its id)", op)
+        return Moderate(request_id, action, sanction=_uint(sanction, "sanction", 2**63 - 1, op))
+    if (avatar is None) == (subject is None):
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, "give exactly one of args.avatar and args.subject", op
+        )
+    return Moderate(
+        request_id,
+        action,
+        avatar=None if avatar is None else _uint(avatar, "avatar", _U32, op),
+        subject=None if subject is None else _text(subject, "subject", 200, op),
+        reason=_text(args.get("reason"), "reason", MAX_REASON_CHARS, op),
+        minutes=None if minutes is None else _uint(minutes, "minutes", _U32, op),
+    )
+
+
 def decode_client(data: bytes | bytearray | memoryview | str) -> ClientMessage:
     """Decode one client frame. Raises ``ProtocolError`` for anything not in the contract."""
     if isinstance(data, str):
@@ -291,6 +388,15 @@ def decode_client(data: bytes | bytearray | memoryview | str) -> ClientMessage:
     if op == Opcode.PING:
         _arity(msg, 2, "[3, client_time]")
         return Ping(_real(msg[1], "client_time", op, 1e15))
+    if op == Opcode.RENEW:
+        _arity(msg, 2, "[4, token]")
+        token = msg[1]
+        if not isinstance(token, str) or not token or not token.isascii():
+            raise ProtocolError(ErrorCode.BAD_FIELD, "token must be a non-empty ASCII string", op)
+        return Renew(token)
+    if op == Opcode.MODERATE:
+        _arity(msg, 4, "[5, request_id, action, args]")
+        return _moderate(msg)
     raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown opcode {op}", op)
 
 
@@ -315,9 +421,33 @@ def encode_client(message: ClientMessage) -> bytes:
             list(message.left),
             list(message.right),
         ]
-    else:
+    elif isinstance(message, Ping):
         body = [int(Opcode.PING), message.client_time]
+    elif isinstance(message, Renew):
+        body = [int(Opcode.RENEW), message.token]
+    else:
+        args: dict[str, Any] = {}
+        if message.action == "lift":
+            args["sanction"] = message.sanction
+        else:
+            args["avatar" if message.avatar is not None else "subject"] = (
+                message.avatar if message.avatar is not None else message.subject
+            )
+            args["reason"] = message.reason
+            if message.minutes is not None:
+                args["minutes"] = message.minutes
+        body = [int(Opcode.MODERATE), message.request_id, message.action, args]
     return _pack(body)
+
+
+def encode_token_expiring(expires_at: float) -> bytes:
+    """TOKEN_EXPIRING: ``[69, expires_at]``."""
+    return _pack([int(Opcode.TOKEN_EXPIRING), float(expires_at)])
+
+
+def encode_result(request_id: str, ok: bool, detail: Any) -> bytes:
+    """RESULT: ``[70, request_id, ok, detail]`` (a map when ok, else the reason)."""
+    return _pack([int(Opcode.RESULT), request_id, ok, detail])
 
 
 def encode_welcome(info: dict[str, Any]) -> bytes:
@@ -358,6 +488,11 @@ def decode_server(data: bytes | bytearray | memoryview) -> ServerMessage:
             return Pong(float(msg[1]), float(msg[2]))
         if op == Opcode.ERROR:
             return ErrorMessage(msg[1], msg[2], msg[3])
+        if op == Opcode.TOKEN_EXPIRING:
+            return TokenExpiring(float(msg[1]))
+        if op == Opcode.RESULT:
+            _, request_id, ok, detail = msg
+            return Result(request_id, bool(ok), detail)
     except (ValueError, IndexError, TypeError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"bad server message {op}: {exc}", op) from None
     raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown server opcode {op}", op)

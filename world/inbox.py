@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from world.avatars import AvatarDescription
 from world.codec import Move, Pose
 
-__all__ = ["MAX_JOINS_PER_TICK", "MAX_PENDING_JOINS", "Inbox", "InboxCounters", "JoinRequest"]
+__all__ = [
+    "MAX_JOINS_PER_TICK",
+    "MAX_PENDING_JOINS",
+    "Inbox",
+    "InboxCounters",
+    "JoinRequest",
+    "ResumeRequest",
+]
 
 # Each newcomer costs an immediate interest query; 64 per tick is 1,280 joins a second at 20 Hz.
 MAX_JOINS_PER_TICK = 64
@@ -28,10 +35,23 @@ MAX_PENDING_JOINS = 4096
 
 @dataclass(frozen=True)
 class JoinRequest:
-    """A connection asking for an avatar. ``ticket`` is the gateway's name for the connection."""
+    """A connection asking for an avatar. ``ticket`` is the gateway's name for the connection.
+
+    ``place`` (x, y, z, yaw in zone coordinates) is where the user last stood, if known: the
+    avatar starts there (clamped to the zone) instead of at a spawn point.
+    """
 
     ticket: int
     description: AvatarDescription
+    place: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class ResumeRequest:
+    """A reconnected client taking back an avatar that is still in the world."""
+
+    ticket: int
+    avatar_id: int
 
 
 @dataclass
@@ -51,6 +71,7 @@ class Inbox:
     poses: dict[int, tuple[float, ...]] = field(default_factory=dict)
     joins: deque[JoinRequest] = field(default_factory=deque)
     leaves: list[int] = field(default_factory=list)
+    resumes: list[ResumeRequest] = field(default_factory=list)
     held: set[int] = field(default_factory=set)
     counters: InboxCounters = field(default_factory=InboxCounters)
 
@@ -74,6 +95,11 @@ class Inbox:
             return False
         self.joins.append(request)
         return True
+
+    def request_resume(self, request: ResumeRequest) -> None:
+        """Hand a live avatar to a new connection at the next tick (one per connection, so
+        bounded by the connection limit)."""
+        self.resumes.append(request)
 
     def request_leave(self, avatar_id: int) -> None:
         """Remove the avatar at the next tick."""

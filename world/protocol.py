@@ -15,7 +15,10 @@ __all__ = [
     "MAX_CLIENT_FRAME_BYTES",
     "MAX_NAME_CHARS",
     "MAX_POSE_REACH_M",
+    "MAX_REASON_CHARS",
+    "MAX_REQUEST_ID_CHARS",
     "MAX_STRING_BYTES",
+    "MAX_TOKEN_FIELD_BYTES",
     "POSITION_QUANTUM_M",
     "POSITION_RANGE_M",
     "SUBPROTOCOL",
@@ -51,15 +54,26 @@ class Opcode(IntEnum):
     MOVE = 1
     POSE = 2
     PING = 3
+    RENEW = 4
+    MODERATE = 5
 
     WELCOME = 64
     WORLD = 65
     CORRECTION = 66
     PONG = 67
     ERROR = 68
+    TOKEN_EXPIRING = 69
+    RESULT = 70
 
 
-CLIENT_OPCODES = frozenset({Opcode.MOVE, Opcode.POSE, Opcode.PING})
+CLIENT_OPCODES = frozenset({Opcode.MOVE, Opcode.POSE, Opcode.PING, Opcode.RENEW, Opcode.MODERATE})
+
+# A RENEW carries a whole access token; real ones are well under 2 KiB.
+MAX_TOKEN_FIELD_BYTES = 3072
+# Request ids double as idempotency keys: a UUID fits with room for a prefix.
+MAX_REQUEST_ID_CHARS = 100
+# Moderation reasons are read by people; a paragraph is enough.
+MAX_REASON_CHARS = 500
 
 
 class AvatarFlag(IntEnum):
@@ -86,7 +100,9 @@ class CloseCode(IntEnum):
     SERVICE_RESTART = 1012  # the server is restarting; reconnect after a short wait
     TRY_AGAIN_LATER = 1013  # the world is full or too busy to admit; retry with backoff
     SLOW_CONSUMER = 4002  # the client did not read its frames for too long
-    TOKEN_EXPIRED = 4005
+    BANNED = 4003  # a moderator banned this user; the reason says until when and why
+    TOKEN_EXPIRED = 4005  # the token expired and no RENEW arrived in time
+    SESSION_REPLACED = 4006  # the same user connected again; the newer connection took over
 
 
 class ErrorCode(IntEnum):

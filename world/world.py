@@ -22,7 +22,7 @@ import numpy.typing as npt
 from world.avatars import AvatarTable
 from world.codec import encode_correction, encode_welcome
 from world.deltas import DeltaEncoder, Frames
-from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest
+from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest, ResumeRequest
 from world.interest import InterestEvents, InterestManager
 from world.movement import MoveBatch, MovementRules, apply_moves, refill_budgets
 from world.protocol import (
@@ -124,6 +124,9 @@ class World:
             self._remove(avatar_id)
         inbox.leaves.clear()
         joined, refused = self._admit(now)
+        if inbox.resumes:
+            self._resume(inbox.resumes, now, joined, refused)
+            inbox.resumes.clear()
 
         refill_budgets(table, self.config.movement, dt)
         messages = self._apply_moves()
@@ -148,13 +151,14 @@ class World:
         timings = StepTimings(t1 - t0, t2 - t1, t3 - t2, t3 - t0)
         return StepResult(self.tick, now, frames, messages, joined, refused, events.count, timings)
 
-    def welcome_info(self, avatar_id: int, now: float) -> dict[str, Any]:
+    def welcome_info(self, avatar_id: int, now: float, resumed: bool = False) -> dict[str, Any]:
         """The WELCOME map for an avatar: its id and place, and the world's wire parameters."""
         row = self.table.row_of(avatar_id)
         c = self.config
         return {
             "protocol": SUBPROTOCOL,
             "avatar_id": avatar_id,
+            "resumed": resumed,
             "position": [float(v) for v in self.table.position[row]],
             "yaw": float(self.table.yaw[row]),
             "server_time": now,
@@ -192,7 +196,7 @@ class World:
             if reason is not None:
                 refused.append((request.ticket, reason))
                 continue
-            position, yaw = self._spawn_position()
+            position, yaw = self._start_position(request)
             tickets.append(request.ticket)
             avatar_id = self.table.add(request.description, position, yaw)
             row = self.table.row_of(avatar_id)
@@ -215,6 +219,42 @@ class World:
         if self.table.full:
             return "the world is full; try again shortly"
         return None
+
+    def _resume(
+        self,
+        requests: list[ResumeRequest],
+        now: float,
+        joined: list[tuple[int, int, bytes]],
+        refused: list[tuple[int, str]],
+    ) -> None:
+        """Give live avatars to new connections: same id, same place, a fresh view.
+
+        The new client knows nothing yet, so its view and "last sent" state start empty
+        (it gets enters for everyone it sees), and its MOVE and POSE sequence numbers may
+        start again from zero.
+        """
+        table = self.table
+        for request in requests:
+            row = table.row_of(request.avatar_id)
+            if row < 0:
+                refused.append((request.ticket, "the avatar to resume has left; join again"))
+                continue
+            handle = int(table.handles[row])
+            self.interest.reset(handle)
+            self.encoder.reset(handle)
+            table.last_seq[row] = -1
+            table.last_pose_seq[row] = -1
+            welcome = encode_welcome(self.welcome_info(request.avatar_id, now, resumed=True))
+            joined.append((request.ticket, request.avatar_id, welcome))
+
+    def _start_position(self, request: JoinRequest) -> tuple[npt.NDArray[np.float64], float]:
+        if request.place is None:
+            return self._spawn_position()
+        x, y, z, yaw = request.place
+        position = np.asarray([x, y, z], dtype=np.float64)
+        if not np.all(np.isfinite(position)) or not math.isfinite(yaw):
+            return self._spawn_position()
+        return np.clip(position, self._bounds_min, self._bounds_max), yaw
 
     def _spawn_position(self) -> tuple[npt.NDArray[np.float64], float]:
         spawns = self.layout.spawns

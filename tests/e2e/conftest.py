@@ -123,6 +123,7 @@ class Plaza:
 
     server: PlazaServer
     data_dir: pathlib.Path
+    database_url: str
     # Read once at start: the server cannot report its ports any more once it has stopped.
     http_url: str = ""
     ws_url: str = ""
@@ -230,23 +231,42 @@ def e2e() -> SimpleNamespace:
 
 
 @pytest.fixture
-async def plaza_factory(tmp_path: pathlib.Path) -> AsyncIterator[PlazaFactory]:
-    """Start servers on ephemeral ports (after a test's monkeypatching); all stopped at teardown."""
-    started: list[Plaza] = []
+async def plaza_factory(tmp_path: pathlib.Path, postgres: Any) -> AsyncIterator[PlazaFactory]:
+    """Start servers on ephemeral ports (after a test's monkeypatching); all stopped at teardown.
 
-    async def start(data_dir: pathlib.Path | None = None, **config: Any) -> Plaza:
+    Each server gets a fresh database on the suite's PostgreSQL unless ``database_url`` is
+    given (a restart test passes the first server's URL to the second).
+    """
+    started: list[Plaza] = []
+    databases: list[str] = []
+
+    async def start(
+        data_dir: pathlib.Path | None = None, database_url: str | None = None, **config: Any
+    ) -> Plaza:
         data_dir = data_dir or tmp_path / f"data{len(started)}"
+        if database_url is None:
+            name, database_url = await asyncio.to_thread(postgres.create)
+            databases.append(name)
         server = PlazaServer(
-            ServerConfig(host="127.0.0.1", http_port=0, ws_port=0, data_dir=data_dir, **config)
+            ServerConfig(
+                host="127.0.0.1",
+                http_port=0,
+                ws_port=0,
+                data_dir=data_dir,
+                database_url=database_url,
+                **config,
+            )
         )
         await asyncio.wait_for(server.start(), IO_TIMEOUT_S)
-        plaza = Plaza(server, data_dir)
+        plaza = Plaza(server, data_dir, database_url)
         started.append(plaza)
         return plaza
 
     yield start
     for plaza in reversed(started):
         await plaza.aclose()
+    for name in databases:
+        await asyncio.to_thread(postgres.drop, name)
 
 
 @pytest.fixture

@@ -131,15 +131,34 @@ async def test_two_clients_see_each_other_enter_move_and_leave(plaza: Any) -> No
     assert not b.closed
 
 
-async def test_a_dropped_socket_is_a_leave_too(plaza: Any) -> None:
+async def test_a_dropped_socket_keeps_the_avatar_for_a_reconnect(plaza: Any) -> None:
     a = await plaza.client("a")
     b = await plaza.client("b")
     await b.wait_for(lambda c: a.avatar_id in c.mirror.by_id(), TIMEOUT)
     assert a.connection is not None
     a.connection.transport.abort()  # no closing handshake: the TCP connection just ends
-    await b.wait_for(lambda c: a.avatar_id not in c.mirror.by_id(), TIMEOUT)
     samples = await plaza.wait_metric(lambda m: m["plaza_connections"] == 1.0)
-    assert samples["plaza_avatars"] == 1.0
+    assert samples["plaza_avatars"] == 2.0
+    assert samples["plaza_avatars_detached"] == 1.0
+    assert a.avatar_id in b.mirror.by_id()
+    # After the grace period, the avatar leaves for everyone.
+    gateway = plaza.server.gateway
+    gateway.presence.grace_s = 0.0
+    ((subject, avatar_id),) = gateway.presence.detached().items()
+    gateway.presence.detach(subject, avatar_id)
+    await b.wait_for(lambda c: a.avatar_id not in c.mirror.by_id(), TIMEOUT)
+    samples = await plaza.wait_metric(lambda m: m["plaza_avatars"] == 1.0)
+    assert samples["plaza_avatars_detached"] == 0.0
+
+
+async def test_a_goodbye_is_a_leave_at_once(plaza: Any) -> None:
+    a = await plaza.client("a")
+    b = await plaza.client("b")
+    await b.wait_for(lambda c: a.avatar_id in c.mirror.by_id(), TIMEOUT)
+    await a.close()  # close code 1000: the user left on purpose
+    await b.wait_for(lambda c: a.avatar_id not in c.mirror.by_id(), TIMEOUT)
+    samples = await plaza.wait_metric(lambda m: m["plaza_avatars"] == 1.0)
+    assert samples["plaza_avatars_detached"] == 0.0
 
 
 # -- the upgrade ------------------------------------------------------------------------------

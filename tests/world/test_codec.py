@@ -12,11 +12,15 @@ from hypothesis import strategies as st
 from world.codec import (
     Correction,
     ErrorMessage,
+    Moderate,
     Move,
     Ping,
     Pong,
     Pose,
     ProtocolError,
+    Renew,
+    Result,
+    TokenExpiring,
     Welcome,
     WorldFrame,
     decode_client,
@@ -25,6 +29,8 @@ from world.codec import (
     encode_correction,
     encode_error,
     encode_pong,
+    encode_result,
+    encode_token_expiring,
     encode_welcome,
 )
 from world.deltas import encode_world_frame
@@ -32,7 +38,9 @@ from world.protocol import (
     FLAG_MASK_CLIENT,
     MAX_CLIENT_FRAME_BYTES,
     MAX_POSE_REACH_M,
+    MAX_REASON_CHARS,
     MAX_STRING_BYTES,
+    MAX_TOKEN_FIELD_BYTES,
     AvatarFlag,
     ErrorCode,
     Opcode,
@@ -374,7 +382,7 @@ def test_bool_opcode_refused(opcode: bool) -> None:
 
 @pytest.mark.parametrize(
     "opcode",
-    [0, 4, 63, int(Opcode.WELCOME), int(Opcode.WORLD), int(Opcode.PONG), 255, -1, 2**64 - 1],
+    [0, 6, 63, int(Opcode.WELCOME), int(Opcode.WORLD), int(Opcode.PONG), 255, -1, 2**64 - 1],
 )
 def test_unknown_opcode_refused(opcode: int) -> None:
     error = refused(pack([opcode, 1.0]), ErrorCode.UNKNOWN_OPCODE)
@@ -498,10 +506,19 @@ def test_malformed_joint_refused(joint_value: object) -> None:
 
 
 def test_over_long_string_refused() -> None:
-    # A string at the limit reaches the field check; one byte more is stopped by the unpacker.
-    refused(pack([int(Opcode.PING), "x" * MAX_STRING_BYTES]), ErrorCode.BAD_FIELD)
-    error = refused(pack([int(Opcode.PING), "x" * (MAX_STRING_BYTES + 1)]), ErrorCode.MALFORMED)
+    # The unpacker stops any string past the longest field (a RENEW's token); within that,
+    # each text field has its own limit.
+    token = "x" * MAX_TOKEN_FIELD_BYTES
+    assert decode_client(pack([int(Opcode.RENEW), token])) == Renew(token)
+    error = refused(pack([int(Opcode.RENEW), token + "x"]), ErrorCode.MALFORMED)
     assert "max_str_len" in error.reason
+    refused(pack([int(Opcode.PING), "x" * MAX_STRING_BYTES]), ErrorCode.BAD_FIELD)
+    reason = "x" * (MAX_REASON_CHARS + 1)
+    error = refused(
+        pack([int(Opcode.MODERATE), "r1", "ban", {"avatar": 5, "reason": reason}]),
+        ErrorCode.BAD_FIELD,
+    )
+    assert "reason longer than" in error.reason
 
 
 def test_over_long_bin_refused() -> None:
@@ -588,3 +605,49 @@ def test_corrupted_valid_frames_decode_or_refuse(
 def test_pose_offset_length_beyond_reach_refused() -> None:
     # Every component is within 2.5 m, but the hand is 3.5 m from the avatar's root.
     refused(pack(pose_list(right=[2.0, 2.0, 2.0, 0, 0, 0, 1])), ErrorCode.BAD_FIELD)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        Renew("eyJhbGciOiJFUzI1NiJ9.e30.sig"),
+        Moderate("req-1", "ban", avatar=7, reason="spam", minutes=60),
+        Moderate("req-2", "mute", subject="guest:abc", reason="shouting"),
+        Moderate("req-3", "lift", sanction=12),
+    ],
+)
+def test_renew_and_moderate_round_trip(message: Renew | Moderate) -> None:
+    assert decode_client(encode_client(message)) == message
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ([int(Opcode.RENEW), ""], "token must be"),
+        ([int(Opcode.RENEW), 5], "token must be"),
+        ([int(Opcode.RENEW), "tök"], "ASCII"),
+        ([int(Opcode.MODERATE), "", "ban", {"avatar": 1, "reason": "x"}], "request_id"),
+        ([int(Opcode.MODERATE), "r", "kick", {"avatar": 1, "reason": "x"}], "action must be"),
+        ([int(Opcode.MODERATE), "r", "ban", [1]], "args must be a map"),
+        ([int(Opcode.MODERATE), "r", "ban", {"avatar": 1, "reason": "x", "x": 1}], "unknown args"),
+        ([int(Opcode.MODERATE), "r", "ban", {"reason": "x"}], "exactly one of"),
+        (
+            [int(Opcode.MODERATE), "r", "ban", {"avatar": 1, "subject": "s", "reason": "x"}],
+            "exactly",
+        ),
+        ([int(Opcode.MODERATE), "r", "ban", {"avatar": 1}], "reason must be"),
+        ([int(Opcode.MODERATE), "r", "ban", {"avatar": -1, "reason": "x"}], "avatar must be"),
+        ([int(Opcode.MODERATE), "r", "lift", {}], "args.sanction"),
+    ],
+)
+def test_bad_renew_and_moderate_refused(raw: list[object], needle: str) -> None:
+    error = refused(pack(raw), ErrorCode.BAD_FIELD)
+    assert needle in error.reason
+
+
+def test_token_expiring_and_result_decode() -> None:
+    assert decode_server(encode_token_expiring(1_800_000_000)) == TokenExpiring(1.8e9)
+    ok = decode_server(encode_result("req-1", True, {"id": 3}))
+    assert ok == Result("req-1", True, {"id": 3})
+    refused_result = decode_server(encode_result("req-2", False, "needs the moderator role"))
+    assert refused_result == Result("req-2", False, "needs the moderator role")

@@ -1,0 +1,1 @@
+"""PostgreSQL for Plaza: the embedded default, the connection pool, migrations and retries."""
