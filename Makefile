@@ -23,6 +23,8 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	MYPYPATH=clients/python $(BIN)/mypy --config-file .mypy-server.ini -p server \
+		-p plaza_client
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q

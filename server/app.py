@@ -23,8 +23,10 @@ from server.http import HttpError, HttpServer, Request, Response, Router
 from server.identity_api import IdentityApi
 from server.metrics import CONTENT_TYPE, Registry
 from server.moderation import Moderation, SanctionList
+from server.oidc import OidcError, OidcVerifier
 from server.places import PlaceWriter
 from server.profiles import ProfileStore
+from server.verifiers import IssuerRouter
 from server.world_loop import WorldLoop
 from world.protocol import SUBPROTOCOL, CloseCode
 from world.world import World, WorldConfig
@@ -52,12 +54,27 @@ class PlazaServer:
         self.metrics = Registry()
         self.layout = load_layout(config.zone_file)
         self.issuer = TokenIssuer.load_or_create(config.data_dir)
+        self.oidc = (
+            None
+            if config.oidc_issuer is None
+            else OidcVerifier(
+                config.oidc_issuer,
+                config.oidc_audience,
+                algorithms=config.oidc_algorithms,
+                role_claim=config.oidc_role_claim,
+                name_claim=config.oidc_name_claim,
+                locale_claim=config.oidc_locale_claim,
+            )
+        )
+        # With a provider and guests off, the built-in issuer's tokens are not accepted.
+        builtin = self.issuer if config.guests or self.oidc is None else None
+        self.verifier = IssuerRouter(builtin, self.oidc)
         self.world = World(
             self.layout, WorldConfig(capacity=config.capacity, tick_rate=config.tick_rate)
         )
         self.sanctions = SanctionList()
         self.gateway = Gateway(
-            self.world, self.issuer, self.metrics, sanctions=self.sanctions, zone=self.layout.name
+            self.world, self.verifier, self.metrics, sanctions=self.sanctions, zone=self.layout.name
         )
         self.loop = WorldLoop(self.world, self.gateway, self.metrics, config.tick_rate)
         self.router = self._routes()
@@ -71,6 +88,8 @@ class PlazaServer:
     async def start(self) -> None:
         """Open the database (embedded by default) and migrate it, then bind the HTTP and
         WebSocket ports and start ticking."""
+        if self.oidc is not None:
+            await self.oidc.start()
         self.db = db = await self.database.open()
         await self.sanctions.load(db)
         profiles = ProfileStore(db)
@@ -79,7 +98,9 @@ class PlazaServer:
         self.gateway.admission = StoredAdmission(db, profiles, self.layout.name)
         self.gateway.moderation = moderation
         self.gateway.places = self.places
-        IdentityApi(self.issuer, self.issuer, db, profiles, moderation).add_routes(self.router)
+        IdentityApi(self.verifier, self.verifier.builtin, db, profiles, moderation).add_routes(
+            self.router
+        )
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()
         self.loop.start()
@@ -149,6 +170,10 @@ class PlazaServer:
         )
 
     async def _guest(self, request: Request) -> Response:
+        if self.verifier.builtin is None or not self.config.guests:
+            raise HttpError(
+                403, "forbidden", "guest sign-in is turned off here; sign in as a citizen"
+            )
         body = request.json()
         if not isinstance(body, dict):
             raise HttpError(400, "bad_request", "expected a JSON object with name and locale")
@@ -185,18 +210,27 @@ def _install_uvloop() -> None:
 
 
 async def _serve(config: ServerConfig) -> None:
-    server = PlazaServer(config)
+    try:
+        server = PlazaServer(config)
+    except ValueError as exc:
+        raise SystemExit(f"plaza: {exc}") from None
     try:
         await server.start()
-    except (DatabaseUnavailable, EmbeddedPostgresError, MigrationError) as exc:
+    except (DatabaseUnavailable, EmbeddedPostgresError, MigrationError, OidcError) as exc:
+        await server.database.close()
         raise SystemExit(f"plaza: {exc}") from None
     tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop.set()))
+            loop.add_signal_handler(sig, on_signal, sig)
     print(
         f"plaza: ready on http://{config.host}:{server.http.port} and {server.ws_url}", flush=True
     )

@@ -63,7 +63,7 @@ def _token(args: argparse.Namespace) -> int:
 def _bots(args: argparse.Namespace) -> int:
     from plaza_client.bots import main as bots_main
 
-    return bots_main(args)
+    return int(bots_main(args))
 
 
 def _bench_tick(args: argparse.Namespace) -> int:

@@ -30,6 +30,15 @@ class ServerConfig:
     public_ws_url: str | None = None
     # None: the embedded PostgreSQL in data_dir/postgres.
     database_url: str | None = None
+    # The city's OpenID Connect provider (None: the built-in issuer only).
+    oidc_issuer: str | None = None
+    oidc_audience: str = "plaza"
+    oidc_algorithms: tuple[str, ...] = ("RS256",)
+    oidc_role_claim: str = "plaza_role"
+    oidc_name_claim: str = "name"
+    oidc_locale_claim: str = "locale"
+    # Guest sign-in through the built-in issuer (also with an OIDC provider).
+    guests: bool = True
 
 
 def _env(name: str, default: str) -> str:
@@ -87,6 +96,43 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="WebSocket URL told to clients (PLAZA_PUBLIC_WS_URL)",
     )
     add_database_argument(parser)
+    oidc = parser.add_argument_group("sign-in with the city's OpenID Connect provider")
+    oidc.add_argument(
+        "--oidc-issuer",
+        default=os.environ.get("PLAZA_OIDC_ISSUER") or None,
+        help="issuer URL; unset: the built-in issuer only (PLAZA_OIDC_ISSUER)",
+    )
+    oidc.add_argument(
+        "--oidc-audience",
+        default=_env("PLAZA_OIDC_AUDIENCE", "plaza"),
+        help="required aud (PLAZA_OIDC_AUDIENCE)",
+    )
+    oidc.add_argument(
+        "--oidc-algorithms",
+        default=_env("PLAZA_OIDC_ALGORITHMS", "RS256"),
+        help="comma-separated signature algorithms (PLAZA_OIDC_ALGORITHMS)",
+    )
+    oidc.add_argument(
+        "--oidc-role-claim",
+        default=_env("PLAZA_OIDC_ROLE_CLAIM", "plaza_role"),
+        help="claim (dotted path) holding the role (PLAZA_OIDC_ROLE_CLAIM)",
+    )
+    oidc.add_argument(
+        "--oidc-name-claim",
+        default=_env("PLAZA_OIDC_NAME_CLAIM", "name"),
+        help="display-name claim (PLAZA_OIDC_NAME_CLAIM)",
+    )
+    oidc.add_argument(
+        "--oidc-locale-claim",
+        default=_env("PLAZA_OIDC_LOCALE_CLAIM", "locale"),
+        help="locale claim (PLAZA_OIDC_LOCALE_CLAIM)",
+    )
+    parser.add_argument(
+        "--guests",
+        choices=("on", "off"),
+        default=_env("PLAZA_GUESTS", "on"),
+        help="guest sign-in through the built-in issuer (PLAZA_GUESTS)",
+    )
 
 
 def add_database_argument(parser: argparse.ArgumentParser) -> None:
@@ -118,4 +164,11 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         zone_file=args.zone,
         public_ws_url=args.public_ws_url,
         database_url=args.database_url,
+        oidc_issuer=args.oidc_issuer,
+        oidc_audience=args.oidc_audience,
+        oidc_algorithms=tuple(a.strip() for a in args.oidc_algorithms.split(",") if a.strip()),
+        oidc_role_claim=args.oidc_role_claim,
+        oidc_name_claim=args.oidc_name_claim,
+        oidc_locale_claim=args.oidc_locale_claim,
+        guests=args.guests == "on",
     )

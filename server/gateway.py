@@ -26,14 +26,12 @@ from websockets.http11 import Request, Response
 from server.admission import Admission, JoinPlan
 from server.auth import AuthError, Identity, TokenVerifier, UnknownKeyError, token_from_request
 from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES, ClientLink
-from server.db.database import DatabaseUnavailable
-from server.idempotency import IdempotencyError
 from server.metrics import Registry
-from server.moderation import Moderation, Sanction, SanctionError, SanctionList
-from server.permissions import MODERATORS, PermissionDenied
+from server.moderation import Moderation, Sanction, SanctionList
 from server.places import Place, PlaceWriter
 from server.presence import Presence
 from server.ratelimit import TokenBucket
+from server.session_requests import SessionRequests
 from server.ws_transport import WebSocketConnection, WebSocketListener
 from world.avatars import AvatarDescription
 from world.codec import (
@@ -46,7 +44,6 @@ from world.codec import (
     decode_client,
     encode_error,
     encode_pong,
-    encode_result,
     encode_token_expiring,
 )
 from world.inbox import JoinRequest, ResumeRequest
@@ -161,6 +158,7 @@ class Gateway:
         self._resumes: dict[int, tuple[str, int]] = {}
         self._tickets = itertools.count(1)
         self._listener = WebSocketListener(self, [SUBPROTOCOL])
+        self.requests = SessionRequests(self)
         m = metrics
         self._m_connections = m.gauge("plaza_connections", "Open WebSocket sessions with an avatar")
         self._m_connections.set_function(lambda: float(len(self.sessions)))
@@ -278,7 +276,7 @@ class Gateway:
         session = Session(connection, identity, next(self._tickets))
         connection.context = session
         subject = identity.subject
-        self._arm_expiry(session)
+        self.arm_expiry(session)
         older = self.presence.live.get(subject)
         self.presence.live[subject] = session
         if older is not None:
@@ -290,7 +288,7 @@ class Gateway:
         elif self.admission is None:
             self._request_join(session, JoinPlan(_plain_description(identity)))
         else:
-            self._spawn(session, self._prepare_and_join(session))
+            self.spawn(session, self._prepare_and_join(session))
 
     def _hand_over(self, older: Session) -> int:
         """Close the older connection of a user; returns the avatar the newer one takes."""
@@ -300,7 +298,7 @@ class Gateway:
             self.sessions.pop(older.avatar_id, None)
         if self._joining.pop(older.ticket, None) is not None and not older.resuming:
             self.world.inbox.cancel_join(older.ticket)
-        self._close(older, CloseCode.SESSION_REPLACED, "signed in on another connection")
+        self.close_session(older, CloseCode.SESSION_REPLACED, "signed in on another connection")
         return avatar_id
 
     def _resume(self, session: Session, avatar_id: int) -> None:
@@ -322,13 +320,13 @@ class Gateway:
     def _request_join(self, session: Session, plan: JoinPlan) -> None:
         request = JoinRequest(session.ticket, plan.description, plan.place)
         if not self.world.inbox.request_join(request):
-            self._close(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
+            self.close_session(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
             return
         self._joining[session.ticket] = session
         loop = asyncio.get_running_loop()
         session.timers.append(loop.call_later(JOIN_TIMEOUT_S, self._join_timeout, session))
 
-    def _arm_expiry(self, session: Session) -> None:
+    def arm_expiry(self, session: Session) -> None:
         """Warn ``TOKEN_RENEW_NOTICE_S`` before the token expires; close when it does."""
         for timer in session.expiry:
             timer.cancel()
@@ -338,7 +336,7 @@ class Gateway:
             loop.call_later(max(0.0, left - TOKEN_RENEW_NOTICE_S), self._warn_expiry, session),
             loop.call_later(
                 left,
-                self._close,
+                self.close_session,
                 session,
                 CloseCode.TOKEN_EXPIRED,
                 "token expired; reconnect with a fresh token",
@@ -352,7 +350,7 @@ class Gateway:
     def _join_timeout(self, session: Session) -> None:
         if self._joining.pop(session.ticket, None) is not None:
             self.world.inbox.cancel_join(session.ticket)
-            self._close(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
+            self.close_session(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
 
     def on_closed(self, connection: WebSocketConnection) -> None:
         """Keep the avatar for a reconnect, hand it on, or free it."""
@@ -414,7 +412,7 @@ class Gateway:
         session = self.presence.live.get(sanction.subject)
         if session is not None:
             session.keep_avatar = False
-            self._close(session, CloseCode.BANNED, sanction.describe())
+            self.close_session(session, CloseCode.BANNED, sanction.describe())
         avatar_id = self.presence.take(sanction.subject)
         if avatar_id:
             self._leave(sanction.subject, avatar_id)
@@ -429,101 +427,9 @@ class Gateway:
                 return subject
         return None
 
-    def _on_moderate(self, session: Session, message: Moderate) -> None:
-        op = int(Opcode.MODERATE)
-        if session.identity.role not in MODERATORS:
-            session.link.send_now(
-                encode_error(
-                    ErrorCode.NOT_ALLOWED,
-                    f"{message.action} needs the moderator or admin role; "
-                    f"you are {session.identity.role}",
-                    op,
-                )
-            )
-            return
-        if self.moderation is None:
-            session.link.send_now(
-                encode_result(message.request_id, False, "moderation is not available here")
-            )
-            return
-        self._spawn(session, self._moderate(session, message))
-
-    async def _moderate(self, session: Session, message: Moderate) -> None:
-        assert self.moderation is not None
-        detail: object
-        try:
-            if message.action == "lift":
-                assert message.sanction is not None
-                lifted = await self.moderation.lift(
-                    session.identity, message.sanction, message.request_id
-                )
-                ok, detail = True, {"lifted": lifted}
-            else:
-                subject = message.subject
-                if message.avatar is not None:
-                    subject = self.subject_of(message.avatar)
-                    if subject is None:
-                        raise SanctionError(f"no avatar {message.avatar} here")
-                assert subject is not None
-                sanction, _ = await self.moderation.sanction(
-                    session.identity,
-                    kind=message.action,
-                    subject=subject,
-                    reason=message.reason,
-                    minutes=message.minutes,
-                    key=message.request_id,
-                )
-                ok, detail = True, sanction.to_wire()
-        except (PermissionDenied, SanctionError, IdempotencyError, DatabaseUnavailable) as exc:
-            reason = exc.reason if isinstance(exc, PermissionDenied) else str(exc)
-            if isinstance(exc, DatabaseUnavailable):
-                reason = "the database is unavailable; nothing was applied, retry with the same id"
-            ok, detail = False, reason
-        session.link.send_now(encode_result(message.request_id, ok, detail))
-
-    # -- token renewal ----------------------------------------------------------------------
-
-    def _on_renew(self, session: Session, message: Renew) -> None:
-        try:
-            identity = self.verifier.verify(message.token)
-        except UnknownKeyError:
-            self._spawn(session, self._renew_after_refresh(session, message.token))
-            return
-        except AuthError as exc:
-            self._renew_refused(session, exc.reason)
-            return
-        self._renewed(session, identity)
-
-    async def _renew_after_refresh(self, session: Session, token: str) -> None:
-        await self.verifier.refresh_keys()
-        try:
-            identity = self.verifier.verify(token)
-        except AuthError as exc:
-            self._renew_refused(session, exc.reason)
-            return
-        self._renewed(session, identity)
-
-    def _renew_refused(self, session: Session, reason: str) -> None:
-        session.link.send_now(encode_error(ErrorCode.BAD_FIELD, reason, int(Opcode.RENEW)))
-
-    def _renewed(self, session: Session, identity: Identity) -> None:
-        if identity.subject != session.identity.subject:
-            session.link.send_now(
-                encode_error(
-                    ErrorCode.NOT_ALLOWED, "the token is for another user", int(Opcode.RENEW)
-                )
-            )
-            return
-        ban = self.sanctions.find(identity.subject, "ban")
-        if ban is not None:
-            session.keep_avatar = False
-            self._close(session, CloseCode.BANNED, ban.describe())
-            return
-        session.identity = identity
-        self._arm_expiry(session)
-        session.link.send_now(encode_result("renew", True, {"expires_at": identity.expires_at}))
-
-    def _spawn(self, session: Session, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, session: Session, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` for a session (cancelled when it closes), at most
+        ``MAX_PENDING_REQUESTS`` at once."""
         if len(session.tasks) >= MAX_PENDING_REQUESTS:
             work.close()
             session.link.send_now(
@@ -548,7 +454,7 @@ class Gateway:
         if not session.rate.take(now):
             self._m_dropped.inc(reason="rate")
             if not session.abuse.take(now):
-                self._close(session, CloseCode.POLICY_VIOLATION, "input flood")
+                self.close_session(session, CloseCode.POLICY_VIOLATION, "input flood")
             elif now - session.last_rate_error >= RATE_ERROR_INTERVAL_S:
                 session.last_rate_error = now
                 connection.send_now(encode_error(ErrorCode.RATE_LIMITED, _RATE_LIMIT_REASON))
@@ -559,13 +465,15 @@ class Gateway:
             self._m_dropped.inc(reason="protocol")
             connection.send_now(encode_error(exc.code, exc.reason, exc.opcode))
             if not session.abuse.take(now, cost=5.0):
-                self._close(session, CloseCode.POLICY_VIOLATION, "repeated malformed messages")
+                self.close_session(
+                    session, CloseCode.POLICY_VIOLATION, "repeated malformed messages"
+                )
             return
         kind = type(message)
         if kind is Ping:
             connection.send_now(encode_pong(message.client_time, time.time()))  # type: ignore[union-attr]
         elif kind is Renew:
-            self._on_renew(session, message)  # type: ignore[arg-type]
+            self.requests.renew(session, message)  # type: ignore[arg-type]
         elif not session.avatar_id:
             connection.send_now(
                 encode_error(
@@ -578,10 +486,11 @@ class Gateway:
         elif kind is Pose:
             self.world.inbox.push_pose(session.avatar_id, message)  # type: ignore[arg-type]
         else:
-            self._on_moderate(session, message)  # type: ignore[arg-type]
+            self.requests.moderate(session, message)  # type: ignore[arg-type]
         self._inputs[kind] += 1
 
-    def _close(self, session: Session, code: CloseCode, reason: str) -> None:
+    def close_session(self, session: Session, code: CloseCode, reason: str) -> None:
+        """Close a session's connection with ``code`` (once)."""
         if session.closing:
             return
         session.closing = True
@@ -605,7 +514,9 @@ class Gateway:
             if session.held_since is None:
                 session.held_since = now
             elif now - session.held_since > MAX_HELD_S or buffered > SEND_ABORT_BYTES:
-                self._close(session, CloseCode.SLOW_CONSUMER, "not reading frames; disconnected")
+                self.close_session(
+                    session, CloseCode.SLOW_CONSUMER, "not reading frames; disconnected"
+                )
 
     def deliver(self, result: StepResult) -> None:
         """Hand a step's output to the connections; never awaits."""
@@ -638,7 +549,7 @@ class Gateway:
                 session.resuming = 0
                 self._request_join(session, JoinPlan(_plain_description(session.identity)))
                 continue
-            self._close(session, CloseCode.TRY_AGAIN_LATER, reason)
+            self.close_session(session, CloseCode.TRY_AGAIN_LATER, reason)
         sessions = self.sessions
         sent = 0
         for avatar_id, data in result.messages:

@@ -73,6 +73,10 @@ class IdentityApi:
         if self.issuer is None:
             raise HttpError(404, "not_found", "tokens are refreshed with the identity provider")
         who = await self.identity(request)
+        if who.subject.startswith("oidc:"):
+            raise HttpError(
+                400, "bad_request", "tokens from the identity provider are refreshed there"
+            )
         token = self.issuer.mint(
             subject=who.subject, name=who.name, role=who.role, locale=who.locale
         )

@@ -336,7 +336,7 @@ def _bind_algorithm(jwk: Mapping[str, Any], allowed: Sequence[str]) -> str | Non
     for candidate in allowed:
         if kty == "RSA" and candidate in _RSA_ALGORITHMS:
             return candidate
-        if kty == "EC" and _EC_CURVE_ALGORITHM.get(crv) == candidate:
+        if kty == "EC" and isinstance(crv, str) and _EC_CURVE_ALGORITHM.get(crv) == candidate:
             return candidate
         if kty == "OKP" and crv in _OKP_CURVES and candidate == "EdDSA":
             return candidate

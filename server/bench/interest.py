@@ -22,6 +22,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -238,11 +239,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     for name, fraction in _VARIANTS.items():
         cell = args.radius * fraction
-        build_ms, grid = _median_ms(lambda c=cell: build_grid(points, args.radius, c), args.repeats)
-        total_ms, (out, cands) = _median_ms(
-            lambda c=cell: query_grid(build_grid(points, args.radius, c), rows, count),
-            args.repeats,
-        )
+        build_ms, grid = _median_ms(partial(build_grid, points, args.radius, cell), args.repeats)
+
+        def build_and_query(cell: float = cell) -> tuple[Any, Any]:
+            return query_grid(build_grid(points, args.radius, cell), rows, count)
+
+        total_ms, (out, cands) = _median_ms(build_and_query, args.repeats)
         exact = bool(np.allclose(sorted_distances(points, rows, out), kd_dist))
         figures["variants"][name] = {
             "cell_m": cell,

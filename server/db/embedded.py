@@ -60,7 +60,7 @@ class EmbeddedPostgres:
 
     def _start_quietly(self) -> None:
         try:
-            import pgserver
+            from pgserver.postgres_server import get_server
         except ImportError as exc:  # pragma: no cover - a dependency of the distribution
             raise EmbeddedPostgresError(
                 "the embedded PostgreSQL needs the pgserver package; install it or set DATABASE_URL"
@@ -68,7 +68,7 @@ class EmbeddedPostgres:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting the embedded PostgreSQL in %s", self.pgdata)
         try:
-            self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+            self._server = get_server(self.pgdata, cleanup_mode="stop")
         except Exception as exc:
             raise EmbeddedPostgresError(
                 f"the embedded PostgreSQL in {self.pgdata} did not start ({exc}); "

@@ -130,6 +130,10 @@ async def test_plaza_serve_serves_and_exits_cleanly_on_sigterm(
         if process.returncode is None:
             process.kill()
             await process.wait()
+    # The embedded PostgreSQL ran in the data folder and was stopped with the server.
+    pgdata = tmp_path / "data" / "postgres"
+    assert (pgdata / "PG_VERSION").exists()
+    assert not (pgdata / "postmaster.pid").exists()
     stdout = (tmp_path / "stdout.log").read_text()
     stderr = (tmp_path / "stderr.log").read_text()
     assert f"plaza: ready on http://127.0.0.1:{http_port} and ws://127.0.0.1:{ws_port}/ws" in (

@@ -31,6 +31,7 @@ from websockets.frames import Frame
 from websockets.frames import Opcode as FrameOpcode
 from websockets.http11 import Response
 from websockets.protocol import State
+from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from plaza_client.client import sign_in_guest
@@ -72,8 +73,8 @@ class Bot(asyncio.Protocol):
         self.fleet = fleet
         self.protocol = ClientProtocol(
             parse_uri(url),
-            subprotocols=[SUBPROTOCOL],
-            max_size=None,  # type: ignore[list-item]
+            subprotocols=[Subprotocol(SUBPROTOCOL)],
+            max_size=None,
         )
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -100,7 +101,7 @@ class Bot(asyncio.Protocol):
         for event in self.protocol.events_received():
             if isinstance(event, Frame):
                 if event.opcode is FrameOpcode.BINARY:
-                    self._on_message(event.data)
+                    self._on_message(bytes(event.data))
             elif (
                 isinstance(event, Response)
                 and self.protocol.handshake_exc is not None
@@ -148,7 +149,8 @@ class Bot(asyncio.Protocol):
         if message[0] == Opcode.WELCOME:
             info = message[1]
             self.avatar_id = info["avatar_id"]
-            self.origin = tuple(float(v) for v in info["zone"]["origin"])
+            ox, oy, oz = (float(v) for v in info["zone"]["origin"])
+            self.origin = (ox, oy, oz)
             self.x, self.y, self.z = (float(v) for v in info["position"])
             if not self.opened.done():
                 self.opened.set_result(None)

@@ -5,8 +5,11 @@
         await client.move(1.0, 0.0, 2.0)
         await client.wait_for(lambda c: len(c.mirror.slots) > 0)
 
-The client keeps a ``WorldMirror`` from the WORLD frames, records corrections and errors,
-and estimates the server clock offset from PING/PONG.
+The client keeps a ``WorldMirror`` from the WORLD frames, records corrections, errors and
+request results, and estimates the server clock offset from PING/PONG. Given a
+``token_source``, it renews its token when the server says it is about to expire; after a
+dropped connection, ``reconnect`` takes the same avatar back (within the server's grace
+period).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -30,10 +34,14 @@ from plaza_client.mirror import WorldMirror
 from world.codec import (
     Correction,
     ErrorMessage,
+    Moderate,
     Move,
     Ping,
     Pong,
     Pose,
+    Renew,
+    Result,
+    TokenExpiring,
     Welcome,
     WorldFrame,
     decode_server,
@@ -41,7 +49,7 @@ from world.codec import (
 )
 from world.protocol import SUBPROTOCOL
 
-__all__ = ["GuestSession", "PlazaClient", "SignInError", "sign_in_guest"]
+__all__ = ["GuestSession", "PlazaClient", "SignInError", "refresh_token", "sign_in_guest"]
 
 
 class SignInError(RuntimeError):
@@ -64,12 +72,14 @@ class GuestSession:
     expires_at: float
 
 
-def _post_json(url: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+def _post_json(
+    url: str, body: dict[str, Any], timeout: float, token: str | None = None
+) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -98,6 +108,14 @@ async def sign_in_guest(
     )
 
 
+async def refresh_token(http_url: str, token: str, timeout: float = 10.0) -> str:
+    """``POST /api/auth/refresh``: a fresh token for the holder of a valid built-in one."""
+    body = await asyncio.to_thread(
+        _post_json, http_url.rstrip("/") + "/api/auth/refresh", {}, timeout, token
+    )
+    return str(body["token"])
+
+
 @dataclass
 class _Clock:
     offset: float = 0.0  # server time minus local time, seconds
@@ -120,11 +138,16 @@ class PlazaClient:
     clock: _Clock = field(default_factory=_Clock)
     close_code: int | None = None
     close_reason: str = ""
+    results: list[Result] = field(default_factory=list)
+    # When set, called for a fresh token when the server warns that this one expires.
+    token_source: Callable[[], Awaitable[str]] | None = None
+    token_expires_at: float | None = None
     _seq: int = 0
     _pose_seq: int = 0
     _changed: asyncio.Condition | None = None
     _reader: asyncio.Task[None] | None = None
     _pongs: dict[float, asyncio.Future[Pong]] = field(default_factory=dict)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def avatar_id(self) -> int:
@@ -142,12 +165,18 @@ class PlazaClient:
             open_timeout=timeout,
         )
         self._changed = asyncio.Condition()
-        first = decode_server(await asyncio.wait_for(self.connection.recv(), timeout))
+        data = await asyncio.wait_for(self.connection.recv(), timeout)
+        if not isinstance(data, bytes):
+            raise RuntimeError("expected a binary WELCOME, got a text message")
+        first = decode_server(data)
         if not isinstance(first, Welcome):
             raise RuntimeError(f"expected WELCOME, got {first!r}")
         self.welcome = first.info
         self.mirror = WorldMirror(origin=np.asarray(first.info["zone"]["origin"], dtype=np.float64))
         self._seq = 0
+        self._pose_seq = 0
+        self.close_code = None
+        self.close_reason = ""
         self._reader = asyncio.get_running_loop().create_task(self._read())
         return self.welcome
 
@@ -170,6 +199,61 @@ class PlazaClient:
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
+
+    async def reconnect(self, timeout: float = 10.0) -> dict[str, Any]:
+        """Connect again with the current token; the server hands back the same avatar if
+        it is still waiting (WELCOME has ``resumed``), and the view starts afresh."""
+        if self.connection is not None:
+            self.connection.transport.abort()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        return await self.connect(timeout)
+
+    async def renew(self, token: str, timeout: float = 10.0) -> Result:
+        """Send RENEW with a fresh token; returns the server's RESULT (raises on an ERROR)."""
+        errors = len(self.errors)
+        results = len(self.results)
+        await self.send_raw(encode_client(Renew(token)))
+        await self.wait_for(
+            lambda c: (
+                len(c.errors) > errors or any(r.request_id == "renew" for r in c.results[results:])
+            ),
+            timeout,
+        )
+        for result in self.results[results:]:
+            if result.request_id == "renew":
+                self.token = token
+                return result
+        raise RuntimeError(f"renewal refused: {self.errors[-1].reason}")
+
+    async def moderate(
+        self,
+        action: str,
+        *,
+        avatar: int | None = None,
+        subject: str | None = None,
+        reason: str = "",
+        minutes: int | None = None,
+        sanction: int | None = None,
+        request_id: str | None = None,
+        timeout: float = 30.0,
+    ) -> Result:
+        """Send MODERATE and wait for its RESULT (moderators and admins)."""
+        request_id = request_id or uuid.uuid4().hex
+        message = Moderate(request_id, action, avatar, subject, reason, minutes, sanction)
+        await self.send_raw(encode_client(message))
+        await self.wait_for(lambda c: c.result(request_id) is not None, timeout)
+        result = self.result(request_id)
+        assert result is not None
+        return result
+
+    def result(self, request_id: str) -> Result | None:
+        """The newest RESULT for ``request_id``, if any arrived."""
+        for result in reversed(self.results):
+            if result.request_id == request_id:
+                return result
+        return None
 
     async def send_raw(self, data: bytes | str) -> None:
         """Send arbitrary bytes (tests use this to send bad input)."""
@@ -231,6 +315,12 @@ class PlazaClient:
         """True once the connection has closed."""
         return self.close_code is not None
 
+    async def _renew_from_source(self) -> None:
+        assert self.token_source is not None
+        token = await self.token_source()
+        self.token = token
+        await self.send_raw(encode_client(Renew(token)))
+
     async def _read(self) -> None:
         assert self.connection is not None and self._changed is not None
         try:
@@ -249,6 +339,14 @@ class PlazaClient:
                     future = self._pongs.pop(message.client_time, None)
                     if future is not None and not future.done():
                         future.set_result(message)
+                elif isinstance(message, Result):
+                    self.results.append(message)
+                elif isinstance(message, TokenExpiring):
+                    self.token_expires_at = message.expires_at
+                    if self.token_source is not None:
+                        task = asyncio.get_running_loop().create_task(self._renew_from_source())
+                        self._background.add(task)
+                        task.add_done_callback(self._background.discard)
                 async with self._changed:
                     self._changed.notify_all()
         except ConnectionClosed:
