@@ -58,7 +58,9 @@ class StoredAdmission:
         """Profile (made on first sign-in) and last place; the token alone if the database
         does not answer within ``PREPARE_DEADLINE_S``."""
         try:
-            profile = await self.profiles.sign_in(identity, deadline_s=PREPARE_DEADLINE_S)
+            profile = await self.profiles.sign_in(
+                identity, deadline_s=PREPARE_DEADLINE_S, audit=True
+            )
             place = await load_place(self.db, identity.subject, self.zone)
         except DatabaseUnavailable as exc:
             log.warning("entering %s without a profile: %s", identity.subject, exc)

@@ -36,6 +36,10 @@ __all__ = ["PlazaServer", "load_layout", "run_server"]
 
 log = logging.getLogger("plaza")
 
+# The provider's keys are fetched again at least this often, so a key it dropped (say,
+# after a leak) stops being accepted even if no token ever names a new one.
+OIDC_KEYS_MAX_AGE_S = 600.0
+
 
 def load_layout(path: str | os.PathLike[str]) -> ZoneLayout:
     """Read and validate a zone layout file; exits with a message naming the file on error."""
@@ -82,6 +86,7 @@ class PlazaServer:
         self.database = DatabaseSession(config.data_dir, config.database_url)
         self.db: Database | None = None
         self.places: PlaceWriter | None = None
+        self._key_refresher: asyncio.Task[None] | None = None
         self.ready = False
         self.started_at = time.time()
 
@@ -90,6 +95,9 @@ class PlazaServer:
         WebSocket ports and start ticking."""
         if self.oidc is not None:
             await self.oidc.start()
+            self._key_refresher = asyncio.get_running_loop().create_task(
+                self._refresh_oidc_keys(self.oidc), name="plaza-oidc-keys"
+            )
         self.db = db = await self.database.open()
         await self.sanctions.load(db)
         profiles = ProfileStore(db)
@@ -125,12 +133,22 @@ class PlazaServer:
     ) -> None:
         """Readiness goes false, clients are closed with ``code``, the tick stops."""
         self.ready = False
+        if self._key_refresher is not None:
+            self._key_refresher.cancel()
         await self.gateway.close(code, reason)
         await self.loop.stop()
         if self.places is not None:
             await self.places.stop()
         await self.http.close()
         await self.database.close()
+
+    async def _refresh_oidc_keys(self, oidc: OidcVerifier) -> None:
+        while True:
+            await asyncio.sleep(OIDC_KEYS_MAX_AGE_S)
+            try:
+                await oidc.refresh_keys()
+            except Exception:
+                log.exception("refreshing the identity provider's keys failed")
 
     # -- HTTP -----------------------------------------------------------------------------
 

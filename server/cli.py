@@ -113,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--locale", default="ko")
     token.add_argument("--subject", default=None, help="user id (default local:<name>)")
     token.add_argument("--ttl", type=int, default=900, help="seconds, at most 900")
-    token.add_argument("--data-dir", type=pathlib.Path, default=pathlib.Path("data"))
+    token.add_argument(
+        "--data-dir",
+        type=pathlib.Path,
+        default=pathlib.Path(os.environ.get("PLAZA_DATA_DIR", "data")),
+        help="data folder holding the issuer's signing key (PLAZA_DATA_DIR)",
+    )
     token.set_defaults(run=_token)
 
     from plaza_client.bots import add_arguments as add_bot_arguments

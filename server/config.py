@@ -104,8 +104,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     oidc.add_argument(
         "--oidc-audience",
-        default=_env("PLAZA_OIDC_AUDIENCE", "plaza"),
-        help="required aud (PLAZA_OIDC_AUDIENCE)",
+        default=os.environ.get("PLAZA_OIDC_AUDIENCE") or None,
+        help="required aud, the client id registered for Plaza (PLAZA_OIDC_AUDIENCE)",
     )
     oidc.add_argument(
         "--oidc-algorithms",
@@ -146,6 +146,11 @@ def add_database_argument(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """Build a validated config from parsed options."""
+    # Choices are not checked for defaults taken from the environment.
+    if args.guests not in ("on", "off"):
+        raise SystemExit(f"--guests (PLAZA_GUESTS) must be on or off, got {args.guests!r}")
+    if args.oidc_issuer and not args.oidc_audience:
+        raise SystemExit("--oidc-audience (PLAZA_OIDC_AUDIENCE) is required with an OIDC issuer")
     if not 1.0 <= args.tick_rate <= 120.0:
         raise SystemExit(f"--tick-rate must be within 1..120, got {args.tick_rate}")
     if not 1 <= args.capacity <= MAX_CAPACITY:
@@ -165,7 +170,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         public_ws_url=args.public_ws_url,
         database_url=args.database_url,
         oidc_issuer=args.oidc_issuer,
-        oidc_audience=args.oidc_audience,
+        oidc_audience=args.oidc_audience or "plaza",
         oidc_algorithms=tuple(a.strip() for a in args.oidc_algorithms.split(",") if a.strip()),
         oidc_role_claim=args.oidc_role_claim,
         oidc_name_claim=args.oidc_name_claim,

@@ -85,6 +85,8 @@ TOKEN_RENEW_NOTICE_S = 60.0
 # Requests that wait on the database (moderation, renewals needing a key refresh) per
 # connection at once; more are refused rather than queued.
 MAX_PENDING_REQUESTS = 4
+# Tasks the server starts for a session itself (not the client's requests) carry this name.
+_INTERNAL_TASK = "plaza-session-internal"
 # Closes after which the avatar leaves at once instead of waiting for a reconnect.
 _LEAVE_NOW_CODES = frozenset({1000, 1002, 1003, 1007, 1008, 1009})
 _OPCODES = {
@@ -288,7 +290,7 @@ class Gateway:
         elif self.admission is None:
             self._request_join(session, JoinPlan(_plain_description(identity)))
         else:
-            self.spawn(session, self._prepare_and_join(session))
+            self.spawn(session, self._prepare_and_join(session), counted=False)
 
     def _hand_over(self, older: Session) -> int:
         """Close the older connection of a user; returns the avatar the newer one takes."""
@@ -358,9 +360,11 @@ class Gateway:
         if not isinstance(session, Session):
             return
         frames = connection.frames
-        if frames is not None and frames.close_code in _LEAVE_NOW_CODES:
-            # A goodbye (1000) or a broken protocol: nothing to resume. A dropped network,
-            # a reload (1001), a slow or expired connection keep the avatar for a while.
+        if not session.closing and frames is not None and frames.close_code in _LEAVE_NOW_CODES:
+            # The client closed first with a goodbye (1000), or broke the protocol: nothing
+            # to resume. A dropped network, a reload (1001), a slow or expired connection
+            # keep the avatar for a while. When the server closed first, its own code decided
+            # (close_session), whatever the client echoes.
             session.keep_avatar = False
         session.closing = True
         for timer in (*session.timers, *session.expiry):
@@ -427,10 +431,13 @@ class Gateway:
                 return subject
         return None
 
-    def spawn(self, session: Session, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` for a session (cancelled when it closes), at most
-        ``MAX_PENDING_REQUESTS`` at once."""
-        if len(session.tasks) >= MAX_PENDING_REQUESTS:
+    def spawn(
+        self, session: Session, work: Coroutine[Any, Any, None], *, counted: bool = True
+    ) -> None:
+        """Run ``work`` for a session (cancelled when it closes); the client's own requests
+        (``counted``) at most ``MAX_PENDING_REQUESTS`` at once."""
+        pending = sum(1 for task in session.tasks if task.get_name() != _INTERNAL_TASK)
+        if counted and pending >= MAX_PENDING_REQUESTS:
             work.close()
             session.link.send_now(
                 encode_error(
@@ -439,7 +446,8 @@ class Gateway:
                 )
             )
             return
-        task = asyncio.get_running_loop().create_task(work)
+        name = None if counted else _INTERNAL_TASK
+        task = asyncio.get_running_loop().create_task(work, name=name)
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)
 

@@ -63,7 +63,9 @@ async def once(
             key,
         )
         if row["action"] != action:
-            raise IdempotencyError(f"idempotency key already used for {row['action']}")
+            raise IdempotencyError(
+                f"idempotency key already used for another request ({row['action']})"
+            )
         stored: dict[str, Any] = json.loads(row["result"])
         return stored, False
     result = await act(conn)

@@ -151,7 +151,7 @@ class IdentityApi:
             )
         except PermissionDenied as exc:
             raise HttpError(403, "forbidden", exc.reason) from None
-        except IdempotencyError as exc:
+        except (SanctionError, IdempotencyError) as exc:
             raise HttpError(400, "bad_request", str(exc)) from None
         except DatabaseUnavailable as exc:
             raise HttpError(503, "database_unavailable", f"{exc}; nothing was applied") from None

@@ -41,6 +41,8 @@ KINDS = ("ban", "mute")
 MAX_REASON_CHARS = 500
 # Ten years: "until lifted" is said with no duration, not with a huge one.
 MAX_SANCTION_MINUTES = 10 * 365 * 24 * 60
+# Ids are PostgreSQL bigserial values.
+MAX_SANCTION_ID = 2**63 - 1
 # A moderator waits this long for the record to commit through a database outage; after it
 # the request fails (nothing applied) and the client retries with the same key.
 DURABLE_DEADLINE_S = 20.0
@@ -215,13 +217,14 @@ class Moderation:
             return sanction.to_wire()
 
         async def work(conn: asyncpg.Connection) -> tuple[dict[str, Any], bool]:
-            return await once(conn, actor.subject, key, kind, act)
+            # The key is bound to what it asked for: reused for another target, it is refused.
+            return await once(conn, actor.subject, key, f"{kind} {subject}", act)
 
         result, made = await self.db.run(work, deadline_s=DURABLE_DEADLINE_S)
         sanction = Sanction(**result)
-        # A retry after a lost reply still makes sure the sanction is in force here.
-        fresh = made or self.sanctions.find(sanction.subject, sanction.kind) is None
-        if fresh and sanction.in_force(time.time()):
+        # A replay answers as the first time did and changes nothing: the sanction may have
+        # been lifted since. (After a crash, the start-up load puts it in force.)
+        if made and sanction.in_force(time.time()):
             self.sanctions.add(sanction)
             self._on_sanction(sanction)
         if made:
@@ -232,6 +235,8 @@ class Moderation:
         """Lift a sanction; returns True if it was in force. Audited like the sanction."""
         require_role(actor, MODERATORS, "lifting a sanction")
         key = check_key(key)
+        if not 1 <= sanction_id <= MAX_SANCTION_ID:
+            raise SanctionError(f"no sanction {sanction_id}")
 
         async def act(conn: asyncpg.Connection) -> dict[str, Any]:
             row = await conn.fetchrow(
@@ -248,8 +253,9 @@ class Moderation:
             return {"lifted": True}
 
         async def work(conn: asyncpg.Connection) -> tuple[dict[str, Any], bool]:
-            return await once(conn, actor.subject, key, "lift", act)
+            return await once(conn, actor.subject, key, f"lift {sanction_id}", act)
 
-        result, _ = await self.db.run(work, deadline_s=DURABLE_DEADLINE_S)
-        self.sanctions.remove(sanction_id)
+        result, made = await self.db.run(work, deadline_s=DURABLE_DEADLINE_S)
+        if made:
+            self.sanctions.remove(sanction_id)
         return bool(result["lifted"])

@@ -8,13 +8,16 @@ every device: captions, reduced motion, high contrast and the 2D mode.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import asyncpg
 
+from server.audit import record_action
 from server.auth import LOCALES, Identity, _clean_name
 from server.db.database import Database
+from world.roles import Role
 
 __all__ = ["MAX_APPEARANCE_BYTES", "PREFERENCES", "Profile", "ProfileError", "ProfileStore"]
 
@@ -22,6 +25,8 @@ __all__ = ["MAX_APPEARANCE_BYTES", "PREFERENCES", "Profile", "ProfileError", "Pr
 MAX_APPEARANCE_BYTES = 1024
 MAX_APPEARANCE_KEYS = 16
 PREFERENCES = ("captions", "reduced_motion", "high_contrast", "mode_2d")
+# Roles whose every sign-in is audited: they can act on other people.
+PRIVILEGED_ROLES = frozenset({Role.STAFF, Role.ORGANIZER, Role.MODERATOR, Role.ADMIN})
 _COLUMNS = "subject, display_name, locale, appearance, " + ", ".join(PREFERENCES)
 
 
@@ -71,7 +76,8 @@ def check_appearance(value: object) -> dict[str, Any]:
     for key, item in value.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 32:
             raise ProfileError("appearance keys must be strings of 1 to 32 characters")
-        if isinstance(item, float) and item != item:  # NaN does not round-trip through JSON
+        # NaN and infinities are not JSON; PostgreSQL's jsonb refuses them.
+        if isinstance(item, float) and not math.isfinite(item):
             raise ProfileError(f"appearance.{key} must be a finite number")
         if not isinstance(item, str | int | float | bool):
             raise ProfileError(f"appearance.{key} must be a string, number or boolean")
@@ -112,10 +118,15 @@ class ProfileStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def sign_in(self, identity: Identity, *, deadline_s: float = 3.0) -> Profile:
-        """The user's profile, made from the token on the first sign-in."""
+    async def sign_in(
+        self, identity: Identity, *, deadline_s: float = 3.0, audit: bool = False
+    ) -> Profile:
+        """The user's profile, made from the token on the first sign-in. With ``audit``, a
+        sign-in with a privileged role is recorded in the audit trail (a role use)."""
 
         async def work(conn: asyncpg.Connection) -> Profile:
+            if audit and identity.role in PRIVILEGED_ROLES:
+                await record_action(conn, identity, "sign_in", identity.subject)
             row = await conn.fetchrow(
                 "INSERT INTO profiles (subject, display_name, locale, last_role) "
                 "VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO UPDATE "

@@ -14,7 +14,7 @@ from server.db.database import DatabaseUnavailable
 from server.idempotency import IdempotencyError
 from server.moderation import SanctionError
 from server.permissions import MODERATORS, PermissionDenied
-from world.codec import Moderate, Renew, encode_error, encode_result
+from world.codec import RENEW_REQUEST_ID, Moderate, Renew, encode_error, encode_result
 from world.protocol import CloseCode, ErrorCode, Opcode
 
 if TYPE_CHECKING:
@@ -125,4 +125,6 @@ class SessionRequests:
             return
         session.identity = identity
         self.gateway.arm_expiry(session)
-        session.link.send_now(encode_result("renew", True, {"expires_at": identity.expires_at}))
+        session.link.send_now(
+            encode_result(RENEW_REQUEST_ID, True, {"expires_at": identity.expires_at})
+        )

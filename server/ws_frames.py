@@ -62,8 +62,12 @@ def encode_frame(opcode: int, payload: bytes) -> bytes:
 
 
 def encode_close(code: int, reason: str) -> bytes:
-    """A CLOSE frame with a status code and a reason (trimmed to fit 125 bytes)."""
-    text = reason.encode()[:123]
+    """A CLOSE frame with a status code and a reason (trimmed to fit 125 bytes).
+
+    The reason must stay valid UTF-8 (RFC 6455 section 5.5.1): it is cut on a character
+    boundary, never inside a multi-byte character such as Hangul.
+    """
+    text = reason.encode()[:123].decode("utf-8", "ignore").encode()
     return encode_frame(_OP_CLOSE, code.to_bytes(2, "big") + text)
 
 

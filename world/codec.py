@@ -137,6 +137,8 @@ class Moderate:
 
 
 MODERATE_ACTIONS = ("ban", "mute", "lift")
+# The RESULT of a RENEW carries this request id; other requests may not use it.
+RENEW_REQUEST_ID = "renew"
 
 ClientMessage = Move | Pose | Ping | Renew | Moderate
 
@@ -297,6 +299,10 @@ def _text(value: Any, name: str, limit: int, opcode: int, *, empty: bool = False
 def _moderate(msg: list[Any]) -> Moderate:
     op = int(Opcode.MODERATE)
     request_id = _text(msg[1], "request_id", MAX_REQUEST_ID_CHARS, op)
+    if request_id == RENEW_REQUEST_ID:
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, f"request_id {RENEW_REQUEST_ID!r} is reserved for RENEW", op
+        )
     action = msg[2]
     if action not in MODERATE_ACTIONS:
         raise ProtocolError(

@@ -138,7 +138,14 @@ def main(args: argparse.Namespace) -> int:
         # The server's log goes to a file: a pipe nobody drains would block its writes.
         log_path = os.path.join(data_dir, "server.log")
         with open(log_path, "wb") as log_file:
-            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+            # Its own embedded database in the temporary folder: never the operator's
+            # DATABASE_URL or PLAZA_* settings.
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if k != "DATABASE_URL" and not k.startswith("PLAZA_")
+            }
+            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env)
             try:
                 _wait_ready(http, process)
                 summary = asyncio.run(_drive(http, args, process.pid))

@@ -1,10 +1,12 @@
 """Numbered SQL migrations, applied in order and recorded, so applying them twice is a no-op.
 
-Files are ``NNNN_name.sql`` in ``server/db/migrations``. Each runs in its own transaction
-together with its row in ``schema_migrations`` (version, name, checksum), so a migration is
-either fully applied and recorded or not at all. A transaction-level advisory lock makes
-concurrent starts (several processes, one database) take turns. A recorded migration whose
-file has changed since is an error: the schema would no longer match the files.
+Files are ``NNNN_name.sql`` in ``server/db/migrations``. One run applies every pending
+file in one transaction, each in a savepoint together with its row in
+``schema_migrations`` (version, name, checksum): a failing file is named, and the whole run
+is rolled back, so the schema is always at a recorded version. A transaction-level
+advisory lock makes concurrent starts (several processes, one database) take turns. A
+recorded migration whose file has changed since is an error: the schema would no longer
+match the files.
 """
 
 from __future__ import annotations
