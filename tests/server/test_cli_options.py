@@ -33,6 +33,23 @@ def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         (("--capacity", "0"), {}, "--capacity must be within 1.."),
         (("--ws-port", "70000"), {}, "--ws-port must be a port number"),
         (("--zone", "/no/such/zone.json"), {}, "cannot load zone layout /no/such/zone.json"),
+        ((), {"PLAZA_GUESTS": "maybe"}, "must be on or off, got 'maybe'"),
+        (("--oidc-issuer", "https://id.example.org/realms/plaza"), {}, "PLAZA_OIDC_AUDIENCE"),
+        (
+            ("--oidc-issuer", "http://id.example.org/plaza", "--oidc-audience", "plaza"),
+            {},
+            "must be an https:// URL",
+        ),
+        (
+            ("--oidc-issuer", "http://127.0.0.1:1/realms/plaza", "--oidc-audience", "plaza"),
+            {},
+            "http://127.0.0.1:1/realms/plaza/.well-known/openid-configuration",
+        ),
+        (
+            ("--oidc-issuer", "https://id.example.org/r", "--oidc-audience", "p"),
+            {"PLAZA_OIDC_ALGORITHMS": "HS256"},
+            "not allowed",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(

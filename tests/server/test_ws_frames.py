@@ -51,6 +51,15 @@ def test_server_frames_match_rfc_examples() -> None:
     assert encode_close(1001, "bye") == bytes.fromhex("880503e9627965")
 
 
+def test_a_long_close_reason_is_cut_on_a_character_boundary() -> None:
+    # 3-byte Hangul syllables: 123 bytes would end inside the 42nd one.
+    frame = encode_close(4003, "차단" * 40)
+    payload = frame[2:]
+    assert len(payload) <= 125
+    reason = payload[2:].decode("utf-8")  # valid UTF-8, or this raises
+    assert reason == ("차단" * 40)[:41]
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.binary(max_size=300), min_size=1, max_size=6), st.integers(1, 50))
 def test_messages_survive_any_split(payloads: list[bytes], chunk: int) -> None:
