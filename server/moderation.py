@@ -10,6 +10,7 @@ matching.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -230,6 +231,18 @@ class Moderation:
         if made:
             log.info("%s %s %s: %s", actor.subject, kind, subject, reason)
         return sanction, made
+
+    async def earlier_sanction(self, actor: Identity, key: str, kind: str) -> Sanction | None:
+        """The sanction an earlier request of ``actor`` with ``key`` made, if any."""
+        rows = await self.db.fetch(
+            "SELECT action, result FROM idempotency_keys WHERE actor = $1 AND key = $2",
+            actor.subject,
+            key,
+            deadline_s=DURABLE_DEADLINE_S,
+        )
+        if not rows or not rows[0]["action"].startswith(f"{kind} "):
+            return None
+        return Sanction(**json.loads(rows[0]["result"]))
 
     async def lift(self, actor: Identity, sanction_id: int, key: str) -> bool:
         """Lift a sanction; returns True if it was in force. Audited like the sanction."""

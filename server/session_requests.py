@@ -64,9 +64,18 @@ class SessionRequests:
                 subject = message.subject
                 if message.avatar is not None:
                     subject = self.gateway.subject_of(message.avatar)
-                    if subject is None:
+                if subject is None:
+                    # A resend after a lost RESULT: the banned avatar has left since, but
+                    # the first answer is on record under the request id.
+                    earlier = await self.gateway.moderation.earlier_sanction(
+                        session.identity, message.request_id, message.action
+                    )
+                    if earlier is None:
                         raise SanctionError(f"no avatar {message.avatar} here")
-                assert subject is not None
+                    session.link.send_now(
+                        encode_result(message.request_id, True, earlier.to_wire())
+                    )
+                    return
                 sanction, _ = await self.gateway.moderation.sanction(
                     session.identity,
                     kind=message.action,

@@ -58,6 +58,51 @@ class PostgresForTests:
         """Drop a test database, disconnecting anyone still on it."""
         run_sync(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
+    def stop_server(self) -> None:
+        """Stop the embedded PostgreSQL (a fast shutdown: sessions are cut, data is kept).
+
+        Tests use it to simulate an outage; ``start_server`` brings the same cluster back at
+        the same socket, so URLs handed out before stay valid. Call them from a worker thread
+        (``asyncio.to_thread``): pg_ctl blocks until the server is down or up.
+        """
+        from pgserver._commands import pg_ctl
+
+        server = self._pgserver()
+        with server._lock:
+            pg_ctl(
+                ["-w", "-m", "fast", "stop"],
+                pgdata=server.pgdata,
+                user=server.system_user,
+                timeout=30,
+            )
+
+    def start_server(self) -> None:
+        """Start the embedded PostgreSQL again after ``stop_server``, with the options pgserver
+        starts it with (no TCP, the same Unix socket folder, the same log)."""
+        from pgserver._commands import pg_ctl
+        from pgserver.utils import PostmasterInfo
+
+        server = self._pgserver()
+        # The last known postmaster info still names the socket folder the URLs point at.
+        socket_dir = server.get_postmaster_info().socket_dir
+        assert socket_dir is not None, "the embedded PostgreSQL listens on a Unix socket"
+        with server._lock:
+            pg_ctl(
+                ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log), "start"],
+                pgdata=server.pgdata,
+                user=server.system_user,
+                timeout=30,
+            )
+            info = PostmasterInfo.read_from_pgdata(server.pgdata)
+            assert info is not None and info.is_running(), "PostgreSQL did not come back"
+            # pgserver stops the server it knows of at exit: tell it about the new process.
+            server._postmaster_info = info
+
+    def _pgserver(self) -> Any:
+        if self.embedded is None or self.embedded._server is None:
+            raise RuntimeError("only the embedded PostgreSQL can be stopped and started")
+        return self.embedded._server
+
     async def _execute(self, sql: str) -> None:
         conn = await asyncpg.connect(self.admin_url)
         try:
