@@ -72,7 +72,8 @@ class PlazaServer:
         )
         # With a provider and guests off, the built-in issuer's tokens are not accepted.
         builtin = self.issuer if config.guests or self.oidc is None else None
-        self.verifier = IssuerRouter(builtin, self.oidc)
+        refused = frozenset() if builtin is not None else frozenset({self.issuer.issuer})
+        self.verifier = IssuerRouter(builtin, self.oidc, refused_issuers=refused)
         self.world = World(
             self.layout, WorldConfig(capacity=config.capacity, tick_rate=config.tick_rate)
         )

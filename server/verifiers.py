@@ -19,25 +19,34 @@ __all__ = ["IssuerRouter"]
 class IssuerRouter:
     """A ``TokenVerifier`` that hands each token to the verifier of its issuer."""
 
-    def __init__(self, builtin: TokenIssuer | None, oidc: OidcVerifier | None) -> None:
+    def __init__(
+        self,
+        builtin: TokenIssuer | None,
+        oidc: OidcVerifier | None,
+        *,
+        refused_issuers: frozenset[str] = frozenset(),
+    ) -> None:
+        """``refused_issuers``: issuers whose tokens are refused as such (the built-in one,
+        when it is turned off), rather than failing the provider's checks less clearly."""
         if builtin is None and oidc is None:
             raise ValueError("at least one verifier is needed")
         self.builtin = builtin
         self.oidc = oidc
+        self.refused_issuers = refused_issuers
 
     def _for(self, token: str) -> TokenVerifier:
         if self.oidc is None:
             assert self.builtin is not None
             return self.builtin
-        if self.builtin is None:
-            return self.oidc
         if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES or not token.isascii():
             raise AuthError("malformed token")
         try:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.exceptions.PyJWTError:
             raise AuthError("malformed token") from None
-        if issuer == self.builtin.issuer:
+        if issuer in self.refused_issuers:
+            raise AuthError("token issuer not accepted")
+        if self.builtin is not None and issuer == self.builtin.issuer:
             return self.builtin
         return self.oidc
 

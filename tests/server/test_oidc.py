@@ -9,15 +9,11 @@ import hmac
 import json
 import logging
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -54,159 +50,14 @@ def _new_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class Provider:
-    """An OIDC provider on 127.0.0.1 serving discovery and JWKS from memory.
-
-    Tests tweak its state (keys, overrides, delays) between requests; the HTTP
-    handler runs in the server's threads, hence the lock.
-    """
-
-    def __init__(self, issuer_path: str = REALM_PATH) -> None:
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.issuer = self.base + issuer_path
-        self.discovery_path = issuer_path.rstrip("/") + "/.well-known/openid-configuration"
-        self.jwks_path = issuer_path.rstrip("/") + "/jwks"
-        self.keys: dict[str, rsa.RSAPrivateKey] = {}
-        self.jwk_alg: str | None = "RS256"
-        self.discovery_overrides: dict[str, Any] = {}
-        self.raw_responses: dict[str, tuple[int, bytes]] = {}
-        self.redirects: dict[str, str] = {}
-        self.jwks_document: dict[str, Any] | None = None
-        self.jwks_delay_s = 0.0
-        self._jwks_fetches = 0
-        self._counter = 0
-        self.add_key()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def jwks_fetches(self) -> int:
-        with self._lock:
-            return self._jwks_fetches
-
-    @property
-    def kid(self) -> str:
-        """The newest key id."""
-        return list(self.keys)[-1]
-
-    def add_key(self) -> str:
-        self._counter += 1
-        kid = f"key-{self._counter}"
-        self.keys[kid] = _new_rsa_key()
-        return kid
-
-    def rotate(self) -> str:
-        """Add a new key and drop all older ones, as providers do after a grace period."""
-        kid = self.add_key()
-        self.keys = {kid: self.keys[kid]}
-        return kid
-
-    def public_jwks(self) -> dict[str, Any]:
-        keys = []
-        for kid, private_key in self.keys.items():
-            jwk = RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
-            jwk.update({"kid": kid, "use": "sig"})
-            if self.jwk_alg is not None:
-                jwk["alg"] = self.jwk_alg
-            keys.append(jwk)
-        return {"keys": keys}
-
-    def discovery(self) -> dict[str, Any]:
-        document = {
-            "issuer": self.issuer,
-            "jwks_uri": self.base + self.jwks_path,
-            "id_token_signing_alg_values_supported": ["RS256"],
-        }
-        document.update(self.discovery_overrides)
-        return document
-
-    def claims(self, **overrides: Any) -> dict[str, Any]:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "aud": AUDIENCE,
-            "sub": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
-            "name": "김민수",
-            "preferred_username": "minsu",
-            "locale": "ko-KR",
-            "iat": now,
-            "exp": now + 300,
-        }
-        claims.update(overrides)
-        return {key: value for key, value in claims.items() if value is not None}
-
-    def mint(self, kid: str | None = None, alg: str = "RS256", **overrides: Any) -> str:
-        """A token signed with key ``kid`` (default: newest); ``None`` overrides drop a claim."""
-        kid = kid or self.kid
-        return jwt.encode(
-            self.claims(**overrides), self.keys[kid], algorithm=alg, headers={"kid": kid}
-        )
-
-    def public_pem(self, kid: str | None = None) -> bytes:
-        return (
-            self.keys[kid or self.kid]
-            .public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def _respond(self, path: str) -> tuple[int, bytes]:
-        if path in self.raw_responses:
-            return self.raw_responses[path]
-        if path == self.discovery_path:
-            return 200, json.dumps(self.discovery()).encode()
-        if path == self.jwks_path:
-            with self._lock:
-                self._jwks_fetches += 1
-            if self.jwks_delay_s:
-                time.sleep(self.jwks_delay_s)
-            document = self.jwks_document if self.jwks_document is not None else self.public_jwks()
-            return 200, json.dumps(document).encode()
-        return 404, b'{"error": "not found"}'
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path in provider.redirects:
-                    self.send_response(302)
-                    self.send_header("Location", provider.redirects[self.path])
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                status, body = provider._respond(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep test output quiet
-
-        return Handler
+# The provider itself lives in tests/conftest.py (fixtures ``oidc_provider`` and
+# ``oidc_provider_class``), shared with the end-to-end tests.
+Provider = Any
 
 
 @pytest.fixture
-def provider() -> Iterator[Provider]:
-    served = Provider()
-    try:
-        yield served
-    finally:
-        served.close()
+def provider(oidc_provider: Provider) -> Provider:
+    return oidc_provider
 
 
 def _verifier(provider: Provider, **kwargs: Any) -> OidcVerifier:
@@ -379,8 +230,8 @@ async def test_token_just_past_exp_is_within_leeway(provider: Provider) -> None:
     assert verifier.verify(token).expires_at == now - 20
 
 
-async def test_trailing_slash_issuer_uses_spec_discovery_url() -> None:
-    served = Provider(issuer_path=REALM_PATH + "/")
+async def test_trailing_slash_issuer_uses_spec_discovery_url(oidc_provider_class: Any) -> None:
+    served = oidc_provider_class(issuer_path=REALM_PATH + "/")
     try:
         verifier = await _started(served)
         assert verifier.issuer.endswith("/realms/plaza/")
