@@ -165,7 +165,7 @@ class Gateway:
         self._m_connections = m.gauge("plaza_connections", "Open WebSocket sessions with an avatar")
         self._m_connections.set_function(lambda: float(len(self.sessions)))
         self._m_detached = m.gauge("plaza_avatars_detached", "Avatars waiting for their user")
-        self._m_detached.set_function(lambda: float(len(self.presence.detached())))
+        self._m_detached.set_function(lambda: float(len(self.presence)))
         self._m_refused = m.counter(
             "plaza_upgrades_refused_total", "WebSocket upgrades refused", ("reason",)
         )
@@ -250,9 +250,7 @@ class Gateway:
         ban = self.sanctions.find(identity.subject, "ban")
         if ban is not None:
             return self._refuse(connection, HTTPStatus.FORBIDDEN, ban.describe())
-        resuming = identity.subject in self.presence.live or (
-            self.presence.detached().get(identity.subject) is not None
-        )
+        resuming = identity.subject in self.presence.live or self.presence.waiting(identity.subject)
         if not resuming and (
             self.world.table.count + len(self._joining) >= self.world.table.capacity
         ):
@@ -298,7 +296,9 @@ class Gateway:
         avatar_id = older.avatar_id or older.resuming
         if older.avatar_id:
             self.sessions.pop(older.avatar_id, None)
-        if self._joining.pop(older.ticket, None) is not None and not older.resuming:
+        # A resume in flight stays listed: deliver() then sees it was replaced and leaves
+        # the avatar to the newer connection.
+        if not older.resuming and self._joining.pop(older.ticket, None) is not None:
             self.world.inbox.cancel_join(older.ticket)
         self.close_session(older, CloseCode.SESSION_REPLACED, "signed in on another connection")
         return avatar_id
@@ -534,7 +534,8 @@ class Gateway:
             if session is None or session.closing or not session.link.open:
                 if session is not None and session.replaced:
                     continue  # the newer connection is taking this avatar
-                if resume is not None and self.accepting:
+                keep = session is None or session.keep_avatar
+                if resume is not None and self.accepting and keep:
                     # The reconnecting client went away again: the avatar waits once more.
                     self.presence.detach(resume[0], avatar_id)
                 else:

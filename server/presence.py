@@ -53,6 +53,13 @@ class Presence(Generic[S]):
         entry.timer.cancel()
         return entry.avatar_id
 
+    def waiting(self, subject: str) -> bool:
+        """True if an avatar of ``subject`` waits for a reconnect."""
+        return subject in self._detached
+
+    def __len__(self) -> int:
+        return len(self._detached)
+
     def detached(self) -> dict[str, int]:
         """Every detached avatar, by user."""
         return {subject: entry.avatar_id for subject, entry in self._detached.items()}

@@ -1,8 +1,8 @@
 """Identity end to end: resume and takeover, bans and mutes, profiles and token renewal.
 
 A real server on loopback with its own PostgreSQL database; SDK clients and plain WebSocket
-connections (the SDK drops RESULT and TOKEN_EXPIRING, so moderators and renewing clients are
-raw connections here); HTTP over real sockets; rows checked with asyncpg. Nothing is mocked.
+connections (``Wire``: every server message kept in order, for exact checks of RESULT and
+TOKEN_EXPIRING); HTTP over real sockets; rows checked with asyncpg. Nothing is mocked.
 """
 
 from __future__ import annotations
@@ -302,6 +302,32 @@ async def test_a_second_connection_of_the_same_user_takes_over_the_avatar(plaza:
     await more_frames(observer)
     watch.assert_never_left()
     assert not second.closed
+
+
+async def test_a_takeover_while_a_resume_is_in_flight_keeps_one_avatar(plaza: Any) -> None:
+    """Two reconnects of one user inside one tick: the later wins, the avatar never waits."""
+    token = plaza.mint("dahye")
+    first = await plaza.client("dahye", token=token)
+    avatar_id = first.avatar_id
+    assert first.connection is not None
+    first.connection.transport.abort()
+    await plaza.wait_metric(lambda m: m["plaza_avatars_detached"] == 1.0)
+    # Stop the clock so both reconnects land between the same two ticks.
+    await plaza.server.loop.stop()
+    resuming = Wire(await plaza.raw(token))
+    taking_over = Wire(await plaza.raw(token))
+    await resuming.wait_closed()
+    assert resuming.close_code == CloseCode.SESSION_REPLACED
+    plaza.server.loop.tick_once(time.time())
+    welcome = await taking_over.welcome()
+    assert welcome["avatar_id"] == avatar_id
+    assert welcome["resumed"] is True
+    gateway = plaza.server.gateway
+    assert len(gateway.presence) == 0  # not waiting: it belongs to the newer connection
+    assert gateway.sessions[avatar_id].connection is not None
+    plaza.server.loop.tick_once(time.time())
+    assert plaza.server.world.table.count == 1
+    await taking_over.stop()
 
 
 # -- moderation over the WebSocket ------------------------------------------------------------
