@@ -119,6 +119,8 @@ class Session:
     keep_avatar: bool = True
     # The avatar this connection is taking back, until its WELCOME.
     resuming: int = 0
+    # The token-expiry warning came due before WELCOME; it is sent right after it.
+    expiry_warning_due: bool = False
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
     expiry: list[asyncio.TimerHandle] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -346,8 +348,13 @@ class Gateway:
         ]
 
     def _warn_expiry(self, session: Session) -> None:
-        if not session.closing:
-            session.link.send_now(encode_token_expiring(session.identity.expires_at))
+        if session.closing:
+            return
+        if not session.avatar_id:
+            # WELCOME is always the first message; the warning follows it.
+            session.expiry_warning_due = True
+            return
+        session.link.send_now(encode_token_expiring(session.identity.expires_at))
 
     def _join_timeout(self, session: Session) -> None:
         if self._joining.pop(session.ticket, None) is not None:
@@ -546,6 +553,9 @@ class Gateway:
             session.resuming = 0
             self.sessions[avatar_id] = session
             session.link.send_now(welcome)
+            if session.expiry_warning_due:
+                session.expiry_warning_due = False
+                self._warn_expiry(session)
             if resume is not None:
                 self._m_resumed.inc()
         for ticket, reason in result.refused:
