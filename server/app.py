@@ -26,6 +26,7 @@ from server.moderation import Moderation, SanctionList
 from server.oidc import OidcError, OidcVerifier
 from server.places import PlaceWriter
 from server.profiles import ProfileStore
+from server.static_files import StaticFiles
 from server.verifiers import IssuerRouter
 from server.world_loop import WorldLoop
 from world.protocol import SUBPROTOCOL, CloseCode
@@ -161,6 +162,8 @@ class PlazaServer:
         router.add("GET", "/api/config", self._api_config)
         router.add("POST", "/api/auth/guest", self._guest)
         router.add("GET", "/.well-known/jwks.json", self._jwks)
+        # Everything else that is a GET is the web client: /, /2d and their files.
+        router.set_fallback(StaticFiles(self.config.web_root))
         return router
 
     async def _healthz(self, request: Request) -> Response:
@@ -185,6 +188,7 @@ class PlazaServer:
                 "subprotocol": SUBPROTOCOL,
                 "tick_rate": self.config.tick_rate,
                 "zone": self.layout.to_wire(),
+                "scene": self.layout.scene(),
             }
         )
 

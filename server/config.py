@@ -11,6 +11,7 @@ from world.avatars import MAX_CAPACITY
 
 __all__ = ["ServerConfig", "add_database_argument", "add_serve_arguments", "config_from_args"]
 
+_DEFAULT_WEB_ROOT = pathlib.Path(__file__).resolve().parent.parent / "clients" / "web" / "dist"
 _DEFAULT_ZONE = (
     pathlib.Path(__file__).resolve().parent.parent / "assets" / "zones" / "seoul_plaza.json"
 )
@@ -39,6 +40,8 @@ class ServerConfig:
     oidc_locale_claim: str = "locale"
     # Guest sign-in through the built-in issuer (also with an OIDC provider).
     guests: bool = True
+    # The built web client (clients/web/dist), served at / and /2d.
+    web_root: pathlib.Path = _DEFAULT_WEB_ROOT
 
 
 def _env(name: str, default: str) -> str:

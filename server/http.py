@@ -142,6 +142,11 @@ class Router:
     def __init__(self) -> None:
         """Create an empty routing table."""
         self._routes: dict[str, dict[str, Handler]] = {}
+        self._fallback: Handler | None = None
+
+    def set_fallback(self, handler: Handler) -> None:
+        """Answer GET and HEAD requests for paths with no route (static files)."""
+        self._fallback = handler
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         """Register ``handler`` for ``method`` on exactly ``path`` (no patterns)."""
@@ -157,6 +162,8 @@ class Router:
         """Return the handler, or a ready 404/405 error response."""
         methods = self._routes.get(path)
         if methods is None:
+            if self._fallback is not None and method in ("GET", "HEAD"):
+                return self._fallback
             return Response.error(404, "not_found", f"no route for {path}")
         handler = methods.get(method)
         if handler is None and method == "HEAD":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ MAX_APPEARANCE_KEYS = 16
 PREFERENCES = ("captions", "reduced_motion", "high_contrast", "mode_2d")
 # Roles whose every sign-in is audited: they can act on other people.
 PRIVILEGED_ROLES = frozenset({Role.STAFF, Role.ORGANIZER, Role.MODERATOR, Role.ADMIN})
+_APPEARANCE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COLUMNS = "subject, display_name, locale, appearance, " + ", ".join(PREFERENCES)
 
 
@@ -74,8 +76,12 @@ def check_appearance(value: object) -> dict[str, Any]:
     if len(value) > MAX_APPEARANCE_KEYS:
         raise ProfileError(f"appearance may hold at most {MAX_APPEARANCE_KEYS} entries")
     for key, item in value.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 32:
-            raise ProfileError("appearance keys must be strings of 1 to 32 characters")
+        # Plain identifiers only: keys such as "__proto__" trip up JavaScript clients.
+        if not isinstance(key, str) or not _APPEARANCE_KEY.match(key):
+            raise ProfileError(
+                "appearance keys must be 1 to 32 lowercase letters, digits or underscores, "
+                "starting with a letter"
+            )
         # NaN and infinities are not JSON; PostgreSQL's jsonb refuses them.
         if isinstance(item, float) and not math.isfinite(item):
             raise ProfileError(f"appearance.{key} must be a finite number")

@@ -273,3 +273,51 @@ async def plaza_factory(tmp_path: pathlib.Path, postgres: Any) -> AsyncIterator[
 async def plaza(plaza_factory: PlazaFactory) -> Plaza:
     """A running server with the default configuration (20 Hz, Seoul Plaza layout)."""
     return await plaza_factory()
+
+
+# -- a real browser ---------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless Debian chromium on a machine with no GPU and a closed network: WebGL through
+# SwiftShader, and none of the background services that would try to reach the internet.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-swiftshader",
+]
+WEB_ROOT = pathlib.Path(__file__).resolve().parents[2] / "clients" / "web"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's chromium driven by playwright (each ``new_context()`` is a fresh profile)."""
+    from playwright.async_api import async_playwright
+
+    if not (WEB_ROOT / "dist" / "index.html").is_file():
+        pytest.fail("the web client is not built: run `make web` (make test does)")
+    if not pathlib.Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (make test does)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+def iwer_script() -> str:
+    """The WebXR emulator bundle, to install with ``context.add_init_script`` before the
+    page's own scripts run."""
+    path = WEB_ROOT / "dist-testing" / "iwer.js"
+    if not path.is_file():
+        pytest.fail("the WebXR emulator bundle is missing: run `make web`")
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,188 @@
+// The 2D accessible page: the same world as the 3D plaza in plain HTML. Where you are, who
+// is near, and the zone's services as buttons that walk you there. No WebGL; works with a
+// keyboard and a screen reader. The lists refresh at most once a second and are not live
+// regions, so a screen reader is not interrupted; only status changes are announced.
+import {
+  applyLocale,
+  applyPreferences,
+  bindSettingsForm,
+  fillLocaleSelect,
+  initialLocale,
+  localized,
+  t,
+} from "../common/page.js";
+import { Visit } from "../common/visit.js";
+import { WalkTo } from "./walk.js";
+
+const REFRESH_MS = 1000;
+const $ = (id) => document.getElementById(id);
+
+let locale = initialLocale();
+let visit = null;
+let walker = null;
+
+function setStatus(key, extra = "") {
+  $("status").textContent = t(locale, key) + (extra ? ` — ${extra}` : "");
+}
+
+function distance(a, b) {
+  return Math.hypot(a.x - b.x, a.z - b.z);
+}
+
+/** A compass word for the direction from `from` to `to` (x east, z south). */
+function direction(from, to) {
+  const angle = Math.atan2(to.x - from.x, -(to.z - from.z)); // 0 = north, clockwise
+  const names = {
+    ko: ["북", "북동", "동", "남동", "남", "남서", "서", "북서"],
+    en: ["N", "NE", "E", "SE", "S", "SW", "W", "NW"],
+    ja: ["北", "北東", "東", "南東", "南", "南西", "西", "北西"],
+    zh: ["北", "东北", "东", "东南", "南", "西南", "西", "西北"],
+  }[locale];
+  return names[(Math.round(angle / (Math.PI / 4)) + 8) % 8];
+}
+
+function nearestPlace(scene, self) {
+  const places = [...(scene.points_of_interest ?? []), ...(scene.portals ?? [])];
+  let best = null;
+  for (const place of places) {
+    const [x, , z] = place.position;
+    const d = Math.hypot(self.x - x, self.z - z);
+    if (best === null || d < best.d) best = { place, d };
+  }
+  return best;
+}
+
+function renderWhere() {
+  const scene = visit.config.scene;
+  const self = visit.self;
+  const zone = localized(scene.title, locale);
+  const near = nearestPlace(scene, self);
+  let text = zone;
+  if (near) {
+    const where = localized(near.place.title, locale);
+    const [x, , z] = near.place.position;
+    const dir = direction(self, { x, z });
+    text += ` — ${where} (${t(locale, "metresAway", { n: Math.round(near.d) })}, ${dir})`;
+  }
+  $("where-text").textContent = text;
+}
+
+function renderNear() {
+  const list = $("near-list");
+  const self = visit.self;
+  const people = [];
+  for (const avatar of visit.connection.mirror) {
+    const d = distance(self, avatar.body);
+    people.push({ name: avatar.description.name, role: avatar.description.role, d, body: avatar.body });
+  }
+  people.sort((a, b) => a.d - b.d);
+  if (people.length === 0) {
+    const item = document.createElement("li");
+    item.textContent = t(locale, "nobodyNear");
+    list.replaceChildren(item);
+    return;
+  }
+  list.replaceChildren(
+    ...people.slice(0, 20).map((person) => {
+      const item = document.createElement("li");
+      const away = t(locale, "metresAway", { n: Math.round(person.d) });
+      item.textContent = `${person.name} — ${away}, ${direction(self, person.body)}`;
+      return item;
+    }),
+  );
+}
+
+function renderServices() {
+  const scene = visit.config.scene;
+  const services = [
+    ...(scene.portals ?? []).map((p) => ({ ...p, description: p.description })),
+    ...(scene.points_of_interest ?? []).filter((p) => p.kind === "service"),
+  ];
+  $("service-list").replaceChildren(
+    ...services.map((service) => {
+      const item = document.createElement("li");
+      const title = localized(service.title, locale);
+      const heading = document.createElement("strong");
+      heading.textContent = title;
+      item.append(heading);
+      const description = localized(service.description, locale);
+      if (description) item.append(document.createTextNode(` — ${description} `));
+      const go = document.createElement("button");
+      go.type = "button";
+      go.textContent = t(locale, "goTo");
+      go.setAttribute("aria-label", `${t(locale, "goTo")}: ${title}`);
+      go.addEventListener("click", () => {
+        const [x, y, z] = service.position;
+        walker.start({ x, y, z }, service.radius ?? 2, () => {
+          setStatus("connected", title);
+          renderWhere();
+        });
+      });
+      item.append(go);
+      return item;
+    }),
+  );
+}
+
+function renderAll() {
+  if (!visit) return;
+  renderWhere();
+  renderNear();
+}
+
+async function enter(who) {
+  setStatus("connecting");
+  try {
+    visit = await Visit.begin(who);
+  } catch (error) {
+    setStatus(error.key ?? "refused", error.reason ?? error.message);
+    $("sign-in").hidden = false;
+    return;
+  }
+  walker = new WalkTo(visit);
+  visit.connection.addEventListener("welcome", () => setStatus("connected"));
+  visit.connection.addEventListener("close", (event) => {
+    const { key, willReconnect, reason } = event.detail;
+    setStatus(willReconnect ? "reconnecting" : key, willReconnect ? "" : reason);
+  });
+  visit.addEventListener("profile", (event) => {
+    applyPreferences(event.detail);
+    if (event.detail.locale !== locale) {
+      locale = event.detail.locale;
+      applyLocale(locale);
+      renderServices();
+    }
+  });
+  bindSettingsForm($("settings-form"), visit, {
+    onSaved: (profile) => {
+      locale = profile.locale;
+      renderServices();
+      renderAll();
+    },
+  });
+  $("sign-in").hidden = true;
+  for (const id of ["where", "near", "services", "settings"]) $(id).hidden = false;
+  setStatus("connected");
+  renderServices();
+  renderAll();
+  setInterval(renderAll, REFRESH_MS);
+  $("main").focus();
+}
+
+function main() {
+  applyLocale(locale);
+  fillLocaleSelect($("locale-select"), locale);
+  $("locale-select").addEventListener("change", (event) => {
+    locale = event.target.value;
+    applyLocale(locale);
+  });
+  $("sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = $("name-input").value.trim();
+    if (name) enter({ name, locale });
+  });
+  const held = Visit.heldToken();
+  if (held) enter({ token: held });
+}
+
+main();

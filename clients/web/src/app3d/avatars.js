@@ -1,0 +1,161 @@
+// Everyone in view, drawn with instanced meshes: one draw call each for all bodies, all
+// heads and all hands, however many avatars there are (up to MAX_AVATARS), plus name tags
+// for the nearest NAME_TAGS only (a tag is a sprite, one draw call each). A VR user's head
+// and hands follow their tracked pose; a desktop user's hands hang at their sides.
+import * as THREE from "three";
+import { AvatarState, MirrorInterpolator } from "../net/index.js";
+import { textTexture } from "./scene.js";
+
+/** Instances allocated per part: the server's view limit (K = 50) with room to spare. */
+export const MAX_AVATARS = 256;
+/** Name tags drawn at once, nearest first. */
+export const NAME_TAGS = 24;
+const BODY_HEIGHT = 1.2;
+const HEAD_HEIGHT = 1.6;
+const ROLE_COLORS = {
+  guest: 0x8aa0b8,
+  citizen: 0x3b82c4,
+  staff: 0x2f9e6e,
+  organizer: 0xd9822b,
+  moderator: 0x8e5bc9,
+  admin: 0xc23b3b,
+};
+
+function colorOf(description) {
+  const hue = description.appearance?.hue;
+  if (typeof hue === "number") return new THREE.Color().setHSL((hue % 360) / 360, 0.55, 0.5);
+  return new THREE.Color(ROLE_COLORS[description.role] ?? ROLE_COLORS.guest);
+}
+
+/** The avatars of one mirror, interpolated and drawn. */
+export class Crowd {
+  /**
+   * @param {THREE.Scene} scene
+   * @param {import("../net/index.js").WorldMirror} mirror
+   */
+  constructor(scene, mirror) {
+    this.mirror = mirror;
+    this.interpolator = new MirrorInterpolator(mirror);
+    const part = (geometry, color, count = MAX_AVATARS) => {
+      const mesh = new THREE.InstancedMesh(geometry, new THREE.MeshLambertMaterial({ color }), count);
+      mesh.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
+      mesh.count = 0;
+      mesh.frustumCulled = false;
+      scene.add(mesh);
+      return mesh;
+    };
+    this.bodies = part(new THREE.CylinderGeometry(0.22, 0.3, BODY_HEIGHT, 12), 0xffffff);
+    this.heads = part(new THREE.SphereGeometry(0.16, 16, 12), 0xf1d3b3);
+    this.hands = part(new THREE.SphereGeometry(0.06, 10, 8), 0xf1d3b3, 2 * MAX_AVATARS);
+    this.tags = [];
+    for (let i = 0; i < NAME_TAGS; i++) {
+      const tag = new THREE.Sprite(new THREE.SpriteMaterial({ depthTest: true }));
+      tag.scale.set(1.6, 0.4, 1);
+      tag.visible = false;
+      tag.userData.avatar = null;
+      scene.add(tag);
+      this.tags.push(tag);
+    }
+    this.state = new AvatarState();
+    this.matrix = new THREE.Matrix4();
+    this.position = new THREE.Vector3();
+    this.quaternion = new THREE.Quaternion();
+    this.jointRotation = new THREE.Quaternion();
+    this.scale = new THREE.Vector3(1, 1, 1);
+    this.up = new THREE.Vector3(0, 1, 0);
+    this.colors = new Map();
+    /** Where each visible avatar was drawn this frame, by avatar id (tests read it). */
+    this.drawn = new Map();
+  }
+
+  /** Take the mirror's newest frame (call on every WORLD frame). */
+  onFrame() {
+    this.interpolator.update();
+  }
+
+  /** Forget everyone (after a WELCOME: the view starts afresh). */
+  reset() {
+    this.interpolator.clear();
+    this.colors.clear();
+  }
+
+  /** Draw everyone at `renderTime` (server clock); `eye` is the camera position. */
+  draw(renderTime, eye) {
+    let n = 0;
+    let hands = 0;
+    const nearest = [];
+    this.drawn.clear();
+    for (const avatar of this.mirror) {
+      if (n >= MAX_AVATARS) break;
+      const s = this.interpolator.sample(avatar, renderTime, this.state);
+      if (s === null) continue;
+      let color = this.colors.get(avatar.avatarId);
+      if (color === undefined) {
+        color = colorOf(avatar.description);
+        this.colors.set(avatar.avatarId, color);
+      }
+      this.quaternion.setFromAxisAngle(this.up, s.yaw);
+      this.position.set(s.x, s.y + BODY_HEIGHT / 2, s.z);
+      this.bodies.setMatrixAt(n, this.matrix.compose(this.position, this.quaternion, this.scale));
+      this.bodies.setColorAt(n, color);
+      const pose = s.vr ? s.pose : null;
+      if (pose) {
+        this.#joint(this.heads, n, s, pose.head);
+        this.#joint(this.hands, hands++, s, pose.left);
+        this.#joint(this.hands, hands++, s, pose.right);
+      } else {
+        this.position.set(s.x, s.y + HEAD_HEIGHT, s.z);
+        this.heads.setMatrixAt(n, this.matrix.compose(this.position, this.quaternion, this.scale));
+        for (const side of [-1, 1]) {
+          const dx = Math.cos(s.yaw) * 0.32 * side;
+          const dz = -Math.sin(s.yaw) * 0.32 * side;
+          this.position.set(s.x + dx, s.y + 0.75, s.z + dz);
+          this.hands.setMatrixAt(hands++, this.matrix.compose(this.position, this.quaternion, this.scale));
+        }
+      }
+      this.drawn.set(avatar.avatarId, { x: s.x, y: s.y, z: s.z, yaw: s.yaw, vr: s.vr });
+      nearest.push({ avatar, d: (s.x - eye.x) ** 2 + (s.z - eye.z) ** 2, x: s.x, y: s.y, z: s.z });
+      n++;
+    }
+    for (const mesh of [this.bodies, this.heads]) {
+      mesh.count = n;
+      mesh.instanceMatrix.needsUpdate = true;
+    }
+    if (this.bodies.instanceColor) this.bodies.instanceColor.needsUpdate = true;
+    this.hands.count = hands;
+    this.hands.instanceMatrix.needsUpdate = true;
+    this.#tags(nearest);
+    return n;
+  }
+
+  /** A tracked joint: its offset from the root, along the world axes (docs/protocol.md). */
+  #joint(mesh, index, s, joint) {
+    const [dx, dy, dz, qx, qy, qz, qw] = joint;
+    this.position.set(s.x + dx, s.y + dy, s.z + dz);
+    this.jointRotation.set(qx, qy, qz, qw);
+    mesh.setMatrixAt(index, this.matrix.compose(this.position, this.jointRotation, this.scale));
+  }
+
+  #tags(nearest) {
+    nearest.sort((a, b) => a.d - b.d);
+    this.tags.forEach((tag, i) => {
+      const entry = nearest[i];
+      if (!entry) {
+        tag.visible = false;
+        return;
+      }
+      if (tag.userData.avatar !== entry.avatar) {
+        tag.userData.avatar = entry.avatar;
+        tag.material.map?.dispose();
+        tag.material.map = textTexture([entry.avatar.description.name], {
+          width: 256,
+          height: 64,
+          background: "#000000aa",
+        });
+        tag.material.needsUpdate = true;
+      }
+      tag.position.set(entry.x, entry.y + 2.05, entry.z);
+      tag.visible = true;
+    });
+  }
+}
