@@ -160,3 +160,73 @@ async def test_the_2d_page_lists_people_and_services_walks_there_and_passes_axe(
     await asyncio.wait_for(arrived(), 60.0)
     assert math.hypot(start[0] - px, start[2] - pz) > portal["radius"] + 1.0  # it did walk
     assert neighbour.corrections == [] and page.errors == []
+
+
+async def test_vr_head_and_hands_reach_others_and_a_teleport_moves_the_avatar(
+    plaza: Any, browser: Any, iwer_script: str
+) -> None:
+    page = await open_page(browser, plaza.http_url + "/", init_script=iwer_script)
+    await sign_in(page, "브이알")
+    avatar_id = await wait_joined_3d(page)
+    watcher = await plaza.client("관찰자")
+    await watcher.wait_for(lambda c: avatar_id in c.mirror.by_id(), TIMEOUT)
+
+    # The emulated Quest 3 offers immersive-vr: the button appears and enters VR.
+    await page.wait_for_selector("#enter-vr:not([hidden])", timeout=TIMEOUT * 1000)
+    await page.click("#enter-vr")
+    await page.wait_for_function(
+        "() => window.__plaza.plaza.renderer.xr.isPresenting", timeout=TIMEOUT * 1000
+    )
+    await page.evaluate(
+        """() => {
+            const d = window.__xrDevice;
+            d.position.set(0, 1.7, 0);
+            d.controllers.left.position.set(-0.35, 1.2, -0.3);
+            d.controllers.right.position.set(0.35, 1.1, -0.3);
+        }"""
+    )
+
+    def hands(client: Any) -> list[list[float]] | None:
+        seen = client.mirror.by_id().get(avatar_id)
+        return None if seen is None else seen.joints()
+
+    def tracked(client: Any, right_y: float) -> bool:
+        joints = hands(client)
+        if joints is None:
+            return False
+        head, left, right = joints
+        return abs(head[1] - 1.7) < 0.05 and abs(right[1] - right_y) < 0.05 and left[0] < right[0]
+
+    # The head and both controllers reach the second client, and follow the hand.
+    await watcher.wait_for(lambda c: tracked(c, 1.1), TIMEOUT)
+    await page.evaluate("() => window.__xrDevice.controllers.right.position.set(0.35, 1.5, -0.3)")
+    await watcher.wait_for(lambda c: tracked(c, 1.5), TIMEOUT)
+    seen = watcher.mirror.by_id()[avatar_id]
+    assert seen.state(watcher.mirror.origin)["flags"] & 1  # the VR flag
+
+    # Teleport: the right controller points down and ahead; pulling the trigger glides the
+    # avatar there (under the speed limit, so the server accepts every step).
+    table = plaza.server.world.table
+    start = table.position[table.row_of(avatar_id)].copy()
+    await page.evaluate(
+        """() => {
+            const c = window.__xrDevice.controllers.right;
+            const angle = -Math.PI / 6;  // 30 degrees below the horizon
+            c.quaternion.set(Math.sin(angle / 2), 0, 0, Math.cos(angle / 2));
+            c.updateButtonValue('trigger', 1);
+        }"""
+    )
+    await asyncio.sleep(0.3)
+    await page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
+
+    async def moved() -> float:
+        while True:
+            now = table.position[table.row_of(avatar_id)]
+            distance = math.hypot(now[0] - start[0], now[2] - start[2])
+            if distance > 1.5:
+                return distance
+            await asyncio.sleep(0.1)
+
+    distance = await asyncio.wait_for(moved(), TIMEOUT)
+    assert distance > 1.5
+    assert page.errors == []

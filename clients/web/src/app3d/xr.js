@@ -125,7 +125,8 @@ export class XrSession {
       ];
     };
     const hand = (side) => this.controllers.find((c) => c.userData.handedness === side);
-    const head = joint(this.renderer.xr.getCamera());
+    // The user camera: three.js copies the headset pose into it as each XR frame renders.
+    const head = joint(this.plaza.camera);
     const left = hand("left") ? joint(hand("left")) : head;
     const right = hand("right") ? joint(hand("right")) : head;
     this.plaza.visit.connection.sendPose({ head, left, right });
