@@ -230,3 +230,29 @@ async def test_vr_head_and_hands_reach_others_and_a_teleport_moves_the_avatar(
     distance = await asyncio.wait_for(moved(), TIMEOUT)
     assert distance > 1.5
     assert page.errors == []
+
+
+async def test_a_dropped_socket_reconnects_and_resumes_the_same_avatar(
+    plaza: Any, browser: Any
+) -> None:
+    page = await open_page(browser, plaza.http_url + "/")
+    await sign_in(page, "다시")
+    avatar_id = await wait_joined_3d(page)
+    # The server side drops the TCP connection without a closing handshake.
+    plaza.server.gateway.sessions[avatar_id].connection.abort()
+    await page.wait_for_function(
+        "() => window.__plaza.visit.connection.welcome?.resumed === true",
+        timeout=TIMEOUT * 1000,
+    )
+    assert await page.evaluate("() => window.__plaza.visit.connection.avatarId") == avatar_id
+    status = await page.text_content("#status")
+    assert status == "연결됨"
+    assert plaza.server.world.table.count == 1
+    # A reload (same tab, same token) resumes it too.
+    await page.reload()
+    await page.wait_for_function(
+        "() => window.__plaza && window.__plaza.visit.connection.welcome?.resumed === true",
+        timeout=TIMEOUT * 1000,
+    )
+    assert await page.evaluate("() => window.__plaza.visit.connection.avatarId") == avatar_id
+    assert page.errors == []
