@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import math
 import pathlib
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+
+from world.roles import Role
 
 pytestmark = pytest.mark.e2e
 
@@ -256,3 +259,81 @@ async def test_a_dropped_socket_reconnects_and_resumes_the_same_avatar(
     )
     assert await page.evaluate("() => window.__plaza.visit.connection.avatarId") == avatar_id
     assert page.errors == []
+
+
+async def test_settings_are_saved_in_the_profile_and_a_ban_is_explained(
+    plaza: Any, browser: Any, e2e: Any
+) -> None:
+    page = await open_page(browser, plaza.http_url + "/")
+    await sign_in(page, "설정")
+    avatar_id = await wait_joined_3d(page)
+    await page.click("#open-settings")
+    await page.select_option("#settings-locale", "en")
+    await page.check("#pref-high-contrast")
+    await page.check("#pref-captions")
+    await page.click("#settings-form button[type=submit]")
+    await page.wait_for_function(
+        "() => document.documentElement.classList.contains('high-contrast')",
+        timeout=TIMEOUT * 1000,
+    )
+    assert await page.get_attribute("html", "lang") == "en"
+    assert await page.text_content("#open-settings") == "Settings"
+    token = await page.evaluate("() => sessionStorage.getItem('plaza.token')")
+    profile = (
+        await e2e.http_request(
+            "GET", plaza.http_url + "/api/profile", headers={"Authorization": f"Bearer {token}"}
+        )
+    ).json()
+    assert (profile["locale"], profile["high_contrast"], profile["captions"]) == ("en", True, True)
+
+    # A moderator bans the user: the page says so in the user's language, and stays away.
+    subject = plaza.server.gateway.sessions[avatar_id].identity.subject
+    moderator = plaza.mint("mod", Role.MODERATOR)
+    response = await e2e.http_request(
+        "POST",
+        plaza.http_url + "/api/moderation/sanctions",
+        json.dumps({"kind": "ban", "subject": subject, "reason": "spam"}).encode(),
+        {"Authorization": f"Bearer {moderator}", "Idempotency-Key": "ban-settings"},
+    )
+    assert response.status == 201
+    await page.wait_for_selector("#message:not([hidden])", timeout=TIMEOUT * 1000)
+    message = await page.text_content("#message")
+    assert message is not None and message.startswith("You have been banned")
+    assert "spam" in message
+    assert await page.evaluate("() => window.__plaza.visit.connection.state") == "closed"
+    assert page.errors == []
+
+
+async def test_a_phone_walks_with_the_touch_joystick(plaza: Any, browser: Any) -> None:
+    context = await browser.new_context(
+        viewport={"width": 412, "height": 800}, has_touch=True, is_mobile=True
+    )
+    page = await context.new_page()
+    await page.goto(plaza.http_url + "/")
+    await sign_in(page, "폰")
+    avatar_id = await wait_joined_3d(page)
+    joystick = page.locator("#joystick")
+    assert await joystick.is_visible()
+    box = await joystick.bounding_box()
+    assert box is not None
+    table = plaza.server.world.table
+    start = table.position[table.row_of(avatar_id)].copy()
+    # Push the stick forward (up) and hold it for two seconds.
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await page.mouse.move(cx, cy)
+    await page.mouse.down()
+    await page.mouse.move(cx, cy - 40, steps=4)
+    await asyncio.sleep(2.0)
+    await page.mouse.up()
+
+    async def moved() -> None:
+        while True:
+            now = table.position[table.row_of(avatar_id)]
+            if math.hypot(now[0] - start[0], now[2] - start[2]) > 1.0:
+                return
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(moved(), TIMEOUT)
+    now = table.position[table.row_of(avatar_id)]
+    # Forward is north (the spawn faces City Hall): z decreased.
+    assert now[2] < start[2] - 1.0
