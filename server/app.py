@@ -76,7 +76,12 @@ class PlazaServer:
         refused = frozenset() if builtin is not None else frozenset({self.issuer.issuer})
         self.verifier = IssuerRouter(builtin, self.oidc, refused_issuers=refused)
         self.world = World(
-            self.layout, WorldConfig(capacity=config.capacity, tick_rate=config.tick_rate)
+            self.layout,
+            WorldConfig(
+                capacity=config.capacity,
+                tick_rate=config.tick_rate,
+                max_visible=config.max_visible,
+            ),
         )
         self.sanctions = SanctionList()
         self.gateway = Gateway(

@@ -86,6 +86,12 @@ def _bench_load(args: argparse.Namespace) -> int:
     return load.main(args)
 
 
+def _bench_web(args: argparse.Namespace) -> int:
+    from server.bench import web
+
+    return web.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``plaza``."""
     parser = argparse.ArgumentParser(prog="plaza", description="Plaza civic metaverse server")
@@ -130,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench", required=True
     )
-    from server.bench import interest, load, tick
+    from server.bench import interest, load, tick, web
 
     tick_parser = bench.add_parser("tick", help="the world step alone, no sockets")
     tick.add_arguments(tick_parser)
@@ -143,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser = bench.add_parser("load", help="server and bots over real sockets")
     load.add_arguments(load_parser)
     load_parser.set_defaults(run=_bench_load)
+    web_parser = bench.add_parser(
+        "web", help="the 3D web client's frame time with N avatars in view (chromium)"
+    )
+    web.add_arguments(web_parser)
+    web_parser.set_defaults(run=_bench_web)
     return parser
 
 

@@ -8,6 +8,7 @@ import pathlib
 from dataclasses import dataclass
 
 from world.avatars import MAX_CAPACITY
+from world.interest import MAX_VISIBLE
 
 __all__ = ["ServerConfig", "add_database_argument", "add_serve_arguments", "config_from_args"]
 
@@ -26,6 +27,8 @@ class ServerConfig:
     ws_port: int = 8081
     tick_rate: float = 20.0
     capacity: int = 20_000
+    # Avatars each observer sees at most (the K nearest).
+    max_visible: int = 50
     data_dir: pathlib.Path = pathlib.Path("data")
     zone_file: pathlib.Path = _DEFAULT_ZONE
     public_ws_url: str | None = None
@@ -80,6 +83,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=_env("PLAZA_CAPACITY", "20000"),
         help="max avatars (PLAZA_CAPACITY)",
+    )
+    parser.add_argument(
+        "--max-visible",
+        type=int,
+        default=_env("PLAZA_MAX_VISIBLE", "50"),
+        help="avatars each client sees at most, nearest first (PLAZA_MAX_VISIBLE)",
     )
     parser.add_argument(
         "--data-dir",
@@ -156,6 +165,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit("--oidc-audience (PLAZA_OIDC_AUDIENCE) is required with an OIDC issuer")
     if not 1.0 <= args.tick_rate <= 120.0:
         raise SystemExit(f"--tick-rate must be within 1..120, got {args.tick_rate}")
+    if not 1 <= args.max_visible <= MAX_VISIBLE:
+        raise SystemExit(f"--max-visible must be within 1..{MAX_VISIBLE}, got {args.max_visible}")
     if not 1 <= args.capacity <= MAX_CAPACITY:
         raise SystemExit(f"--capacity must be within 1..{MAX_CAPACITY}, got {args.capacity}")
     for name in ("http_port", "ws_port"):
@@ -168,6 +179,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ws_port=args.ws_port,
         tick_rate=args.tick_rate,
         capacity=args.capacity,
+        max_visible=args.max_visible,
         data_dir=args.data_dir,
         zone_file=args.zone,
         public_ws_url=args.public_ws_url,

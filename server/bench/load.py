@@ -16,20 +16,16 @@ import json
 import os
 import platform
 import re
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 from typing import Any
 
 from plaza_client.bots import BotFleet, BotStats, summarize
 
+from server.bench.server_process import running_server
+
 __all__ = ["add_arguments", "main"]
 
-_READY_TIMEOUT_S = 60.0
 _BUCKET_RE = re.compile(r'^plaza_tick_seconds_bucket\{le="([^"]+)"\} (\S+)$', re.M)
 
 
@@ -42,28 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--probes", type=int, default=8)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return str(response.read().decode())
-
-
-def _wait_ready(http: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + _READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode} before it was ready")
-        try:
-            _get(http + "/readyz")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server not ready within 60 s")
 
 
 def _histogram(http: str) -> list[tuple[float, float]]:
@@ -126,40 +103,9 @@ async def _drive(http: str, args: argparse.Namespace, pid: int) -> dict[str, Any
 
 def main(args: argparse.Namespace) -> int:
     """Run the load bench and print its figures, the last line one JSON object."""
-    http_port, ws_port = _free_port(), _free_port()
-    http = f"http://127.0.0.1:{http_port}"
-    with tempfile.TemporaryDirectory(prefix="plaza-bench-") as data_dir:
-        command = [
-            sys.executable, "-m", "server.cli", "serve",
-            "--http-port", str(http_port), "--ws-port", str(ws_port),
-            "--data-dir", data_dir, "--tick-rate", str(args.tick_rate),
-            "--capacity", str(max(args.clients + 64, 128)),
-        ]  # fmt: skip
-        # The server's log goes to a file: a pipe nobody drains would block its writes.
-        log_path = os.path.join(data_dir, "server.log")
-        with open(log_path, "wb") as log_file:
-            # Its own embedded database in the temporary folder: never the operator's
-            # DATABASE_URL or PLAZA_* settings.
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if k != "DATABASE_URL" and not k.startswith("PLAZA_")
-            }
-            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env)
-            try:
-                _wait_ready(http, process)
-                summary = asyncio.run(_drive(http, args, process.pid))
-            except BaseException:
-                with open(log_path, errors="replace") as f:
-                    sys.stderr.write("server log (last lines):\n" + "".join(f.readlines()[-20:]))
-                raise
-            finally:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+    options = ("--tick-rate", str(args.tick_rate), "--capacity", str(max(args.clients + 64, 128)))
+    with running_server(*options) as server:
+        summary = asyncio.run(_drive(server.http, args, server.pid))
     print(
         f"load bench: {summary['connected']}/{args.clients} clients at {args.tick_rate:g} Hz "
         f"for {summary['seconds']:.1f} s"

@@ -24,6 +24,7 @@ from plaza_client.client import GuestSession, PlazaClient, sign_in_guest
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app import PlazaServer
+from server.bench.browser import CHROMIUM, CHROMIUM_ARGS
 from server.config import ServerConfig
 from world.codec import WorldFrame
 from world.protocol import SUBPROTOCOL
@@ -277,20 +278,6 @@ async def plaza(plaza_factory: PlazaFactory) -> Plaza:
 
 # -- a real browser ---------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-# Headless Debian chromium on a machine with no GPU and a closed network: WebGL through
-# SwiftShader, and none of the background services that would try to reach the internet.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-unsafe-swiftshader",
-]
 WEB_ROOT = pathlib.Path(__file__).resolve().parents[2] / "clients" / "web"
 
 

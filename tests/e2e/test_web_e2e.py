@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from plaza_client.bots import BotFleet
 
 from world.roles import Role
 
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.e2e
 TIMEOUT = 20.0
 WEB = pathlib.Path(__file__).resolve().parents[2] / "clients" / "web"
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
+# Name tags drawn at once (clients/web/src/app3d/avatars.js NAME_TAGS).
+NAME_TAGS = 24
 
 
 async def open_page(browser: Any, url: str, init_script: str | None = None) -> Any:
@@ -337,3 +340,31 @@ async def test_a_phone_walks_with_the_touch_joystick(plaza: Any, browser: Any) -
     now = table.position[table.row_of(avatar_id)]
     # Forward is north (the spawn faces City Hall): z decreased.
     assert now[2] < start[2] - 1.0
+
+
+async def test_draw_calls_do_not_grow_with_the_crowd(plaza_factory: Any, browser: Any) -> None:
+    plaza = await plaza_factory(max_visible=120)
+    page = await open_page(browser, plaza.http_url + "/")
+    await sign_in(page, "군중")
+    await wait_joined_3d(page)
+
+    async def calls_with(count: int) -> int:
+        await page.wait_for_function(
+            "(n) => window.__plaza.plaza.crowd.drawn.size === n", arg=count, timeout=60_000
+        )
+        await page.wait_for_timeout(300)
+        calls: int = await page.evaluate("() => window.__plaza.plaza.renderer.info.render.calls")
+        return calls
+
+    small = BotFleet(plaza.http_url, 5, probes=0)
+    await small.connect()
+    few = await calls_with(5)
+    crowd = BotFleet(plaza.http_url, 95, probes=0)
+    await crowd.connect()
+    try:
+        many = await calls_with(100)
+    finally:
+        await crowd.close()
+        await small.close()
+    # Bodies, heads and hands are instanced: only the name tags (24 at most) add calls.
+    assert many - few <= NAME_TAGS - 5, (few, many)

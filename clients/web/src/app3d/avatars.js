@@ -10,6 +10,8 @@ import { textTexture } from "./scene.js";
 export const MAX_AVATARS = 256;
 /** Name tags drawn at once, nearest first. */
 export const NAME_TAGS = 24;
+/** Name textures kept for avatars no longer tagged; past this, those out of view go. */
+const TAG_TEXTURES_KEPT = 128;
 const BODY_HEIGHT = 1.2;
 const HEAD_HEIGHT = 1.6;
 const ROLE_COLORS = {
@@ -44,9 +46,9 @@ export class Crowd {
       scene.add(mesh);
       return mesh;
     };
-    this.bodies = part(new THREE.CylinderGeometry(0.22, 0.3, BODY_HEIGHT, 12), 0xffffff);
-    this.heads = part(new THREE.SphereGeometry(0.16, 16, 12), 0xf1d3b3);
-    this.hands = part(new THREE.SphereGeometry(0.06, 10, 8), 0xf1d3b3, 2 * MAX_AVATARS);
+    this.bodies = part(new THREE.CylinderGeometry(0.22, 0.3, BODY_HEIGHT, 10), 0xffffff);
+    this.heads = part(new THREE.SphereGeometry(0.16, 10, 8), 0xf1d3b3);
+    this.hands = part(new THREE.SphereGeometry(0.06, 6, 4), 0xf1d3b3, 2 * MAX_AVATARS);
     this.tags = [];
     for (let i = 0; i < NAME_TAGS; i++) {
       const tag = new THREE.Sprite(new THREE.SpriteMaterial({ depthTest: true }));
@@ -64,6 +66,8 @@ export class Crowd {
     this.scale = new THREE.Vector3(1, 1, 1);
     this.up = new THREE.Vector3(0, 1, 0);
     this.colors = new Map();
+    /** Name textures by avatar (the mirror's SeenAvatar objects). */
+    this.tagTextures = new Map();
     /** Where each visible avatar was drawn this frame, by avatar id (tests read it). */
     this.drawn = new Map();
   }
@@ -77,6 +81,12 @@ export class Crowd {
   reset() {
     this.interpolator.clear();
     this.colors.clear();
+    for (const texture of this.tagTextures.values()) texture.dispose();
+    this.tagTextures.clear();
+    for (const tag of this.tags) {
+      tag.visible = false;
+      tag.userData.avatar = null;
+    }
   }
 
   /** Draw everyone at `renderTime` (server clock); `eye` is the camera position. */
@@ -138,24 +148,60 @@ export class Crowd {
 
   #tags(nearest) {
     nearest.sort((a, b) => a.d - b.d);
-    this.tags.forEach((tag, i) => {
-      const entry = nearest[i];
-      if (!entry) {
-        tag.visible = false;
-        return;
+    const wanted = new Map();
+    for (const entry of nearest.slice(0, this.tags.length)) wanted.set(entry.avatar, entry);
+    // A tag keeps its avatar while that avatar stays among the nearest, so textures are not
+    // redrawn every time the order shuffles; free tags take the newcomers.
+    const free = [];
+    for (const tag of this.tags) {
+      const entry = wanted.get(tag.userData.avatar);
+      if (entry === undefined) free.push(tag);
+      else {
+        this.#place(tag, entry);
+        wanted.delete(tag.userData.avatar);
       }
-      if (tag.userData.avatar !== entry.avatar) {
-        tag.userData.avatar = entry.avatar;
-        tag.material.map?.dispose();
-        tag.material.map = textTexture([entry.avatar.description.name], {
-          width: 256,
-          height: 64,
-          background: "#000000aa",
-        });
-        tag.material.needsUpdate = true;
+    }
+    for (const entry of wanted.values()) {
+      const tag = free.pop();
+      tag.userData.avatar = entry.avatar;
+      tag.material.map = this.#tagTexture(entry.avatar);
+      tag.material.needsUpdate = true;
+      this.#place(tag, entry);
+    }
+    for (const tag of free) {
+      tag.visible = false;
+      tag.userData.avatar = null;
+    }
+  }
+
+  #place(tag, entry) {
+    tag.position.set(entry.x, entry.y + 2.05, entry.z);
+    tag.visible = true;
+  }
+
+  /** A name's texture, drawn once per avatar and kept while it is in view. */
+  #tagTexture(avatar) {
+    let texture = this.tagTextures.get(avatar);
+    if (texture === undefined) {
+      texture = textTexture([avatar.description.name], {
+        width: 256,
+        height: 64,
+        background: "#000000aa",
+      });
+      this.tagTextures.set(avatar, texture);
+      if (this.tagTextures.size > TAG_TEXTURES_KEPT) this.#pruneTagTextures();
+    }
+    return texture;
+  }
+
+  #pruneTagTextures() {
+    const inView = new Set(this.mirror);
+    const shown = new Set(this.tags.map((tag) => tag.userData.avatar));
+    for (const [avatar, texture] of this.tagTextures) {
+      if (!inView.has(avatar) && !shown.has(avatar)) {
+        texture.dispose();
+        this.tagTextures.delete(avatar);
       }
-      tag.position.set(entry.x, entry.y + 2.05, entry.z);
-      tag.visible = true;
-    });
+    }
   }
 }

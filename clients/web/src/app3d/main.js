@@ -62,6 +62,8 @@ class Plaza3D {
     this.sinceSend = 0;
     this.dirty = true;
     this.frameTimes = [];
+    /** Milliseconds of script and GL submission per frame (the rest is the browser's). */
+    this.workTimes = [];
     this.lastFrame = performance.now();
     this.xr = new XrSession(this);
 
@@ -135,6 +137,8 @@ class Plaza3D {
     const renderTime = this.renderClock.ready ? this.renderClock.renderTime() : 0;
     this.crowd.draw(renderTime, self);
     this.renderer.render(this.scene, this.camera);
+    this.workTimes.push(performance.now() - now);
+    if (this.workTimes.length > FRAME_SAMPLES) this.workTimes.shift();
   }
 }
 
