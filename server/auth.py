@@ -42,7 +42,9 @@ __all__ = [
     "TokenIssuer",
     "TokenVerifier",
     "UnknownKeyError",
+    "check_token_shape",
     "token_from_request",
+    "unverified_header",
 ]
 
 logger = logging.getLogger(__name__)
@@ -382,19 +384,7 @@ class TokenIssuer:
                 ``"token expired"``, ``"token signature invalid"``,
                 ``"token algorithm not allowed"``, ``"token missing claim: exp"``.
         """
-        if not isinstance(token, str):
-            raise AuthError("malformed token")
-        # Bound the work an unauthenticated peer can cause before any parsing.
-        if len(token) > MAX_TOKEN_BYTES:
-            raise AuthError("token too large")
-        # Compact JWS is pure base64url and dots; with ASCII only, the length
-        # check above is also a byte count.
-        if not token.isascii():
-            raise AuthError("malformed token")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.exceptions.PyJWTError as exc:
-            raise AuthError("malformed token") from exc
+        header = unverified_header(token)
         # Checked before the kid so that alg confusion ("none", or HS256 keyed
         # with our public key) is reported as such whatever kid it carries.
         # PyJWT enforces the same pin again below.
@@ -465,6 +455,30 @@ class TokenIssuer:
         callers may serialise or amend it freely.
         """
         return {"keys": [dict(self._public_jwk)]}
+
+
+def check_token_shape(token: object) -> str:
+    """``token`` if it may be parsed at all: a string of at most ``MAX_TOKEN_BYTES`` ASCII
+    characters. Bounds the work an unauthenticated peer can cause before any parsing."""
+    if not isinstance(token, str):
+        raise AuthError("malformed token")
+    if len(token) > MAX_TOKEN_BYTES:
+        raise AuthError("token too large")
+    # Compact JWS is pure base64url and dots; with ASCII only, the length check above is
+    # also a byte count.
+    if not token.isascii():
+        raise AuthError("malformed token")
+    return token
+
+
+def unverified_header(token: object) -> dict[str, Any]:
+    """The JOSE header of a token of acceptable shape, not yet trusted; ``AuthError`` if the
+    token is too large or not a compact JWS."""
+    try:
+        header: dict[str, Any] = jwt.get_unverified_header(check_token_shape(token))
+    except jwt.exceptions.PyJWTError as exc:
+        raise AuthError("malformed token") from exc
+    return header
 
 
 def token_from_request(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jwt
 
-from server.auth import MAX_TOKEN_BYTES, AuthError, Identity, TokenIssuer, TokenVerifier
+from server.auth import AuthError, Identity, TokenIssuer, TokenVerifier, check_token_shape
 from server.oidc import OidcVerifier
 
 __all__ = ["IssuerRouter"]
@@ -38,8 +38,7 @@ class IssuerRouter:
         if self.oidc is None:
             assert self.builtin is not None
             return self.builtin
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES or not token.isascii():
-            raise AuthError("malformed token")
+        check_token_shape(token)
         try:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.exceptions.PyJWTError:

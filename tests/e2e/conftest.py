@@ -22,11 +22,20 @@ from typing import Any
 import pytest
 from plaza_client.client import GuestSession, PlazaClient, sign_in_guest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from server.app import PlazaServer
 from server.bench.browser import CHROMIUM, CHROMIUM_ARGS
 from server.config import ServerConfig
-from world.codec import WorldFrame
+from world.codec import (
+    ClientMessage,
+    ErrorMessage,
+    Result,
+    Welcome,
+    WorldFrame,
+    decode_server,
+    encode_client,
+)
 from world.protocol import SUBPROTOCOL
 from world.roles import Role
 
@@ -308,3 +317,127 @@ def iwer_script() -> str:
     if not path.is_file():
         pytest.fail("the WebXR emulator bundle is missing: run `make web`")
     return path.read_text(encoding="utf-8")
+
+
+# -- raw connections that keep every server message ------------------------------------------
+
+
+class Wire:
+    """A plain WebSocket connection that keeps every server message it receives, in order."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.messages: list[Any] = []
+        self._changed = asyncio.Condition()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for data in self.connection:
+                assert isinstance(data, bytes)
+                self.messages.append(decode_server(data))
+                async with self._changed:
+                    self._changed.notify_all()
+        except ConnectionClosed:
+            pass
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._reader.done()
+
+    @property
+    def close_code(self) -> int | None:
+        return self.connection.close_code
+
+    @property
+    def close_reason(self) -> str:
+        return self.connection.close_reason or ""
+
+    @property
+    def frames(self) -> int:
+        return sum(isinstance(m, WorldFrame) for m in self.messages)
+
+    def mark(self) -> int:
+        """Position in the message log; ``expect(since=...)`` looks only after it."""
+        return len(self.messages)
+
+    def _find(self, predicate: Callable[[Any], bool], since: int) -> Any:
+        for message in self.messages[since:]:
+            if predicate(message):
+                return message
+        return None
+
+    async def expect(
+        self, predicate: Callable[[Any], bool], since: int = 0, timeout: float = IO_TIMEOUT_S
+    ) -> Any:
+        """The first message from ``since`` on that satisfies ``predicate`` (waits for it)."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(
+                lambda: self._find(predicate, since) is not None or self.closed
+            )
+        found = self._find(predicate, since)
+        if found is None:
+            raise ConnectionError(f"closed ({self.close_code} {self.close_reason}) while waiting")
+        return found
+
+    async def welcome(self) -> dict[str, Any]:
+        message = await self.expect(lambda m: isinstance(m, Welcome))
+        info: dict[str, Any] = message.info
+        return info
+
+    async def result(
+        self, request_id: str, since: int = 0, timeout: float = IO_TIMEOUT_S
+    ) -> Result:
+        result: Result = await self.expect(
+            lambda m: isinstance(m, Result) and m.request_id == request_id, since, timeout
+        )
+        return result
+
+    async def error(self, since: int = 0) -> ErrorMessage:
+        error: ErrorMessage = await self.expect(lambda m: isinstance(m, ErrorMessage), since)
+        return error
+
+    async def send(self, message: ClientMessage) -> None:
+        await self.connection.send(encode_client(message))
+
+    async def wait_closed(self, timeout: float = IO_TIMEOUT_S) -> None:
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+
+    async def stop(self) -> None:
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._reader
+
+
+@pytest.fixture
+async def wire(plaza: Plaza) -> AsyncIterator[Callable[[str], Awaitable[Wire]]]:
+    """Open a ``Wire`` for a token (WELCOME already received); readers stopped at teardown."""
+    opened: list[Wire] = []
+
+    async def open_wire(token: str) -> Wire:
+        w = Wire(await plaza.raw(token))
+        opened.append(w)
+        await w.welcome()
+        return w
+
+    yield open_wire
+    for w in opened:
+        await w.stop()
+
+
+@pytest.fixture
+async def wire_on() -> AsyncIterator[Callable[[ClientConnection], Wire]]:
+    """Wrap an open connection in a ``Wire`` (no waiting); readers stopped at teardown."""
+    opened: list[Wire] = []
+
+    def wrap(connection: ClientConnection) -> Wire:
+        w = Wire(connection)
+        opened.append(w)
+        return w
+
+    yield wrap
+    for w in opened:
+        await w.stop()

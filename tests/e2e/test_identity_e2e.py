@@ -8,29 +8,24 @@ TOKEN_EXPIRING); HTTP over real sockets; rows checked with asyncpg. Nothing is m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import numpy as np
 import pytest
 from plaza_client.client import PlazaClient
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from world.codec import (
-    ClientMessage,
-    ErrorMessage,
     Moderate,
     Renew,
     Result,
     TokenExpiring,
-    Welcome,
     WorldFrame,
-    decode_server,
     encode_client,
 )
 from world.protocol import SUBPROTOCOL, CloseCode, ErrorCode, Opcode
@@ -44,111 +39,10 @@ TIMEOUT = 10.0
 # -- helpers ----------------------------------------------------------------------------------
 
 
-class Wire:
-    """A plain WebSocket connection that keeps every server message it receives, in order."""
-
-    def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
-        self.messages: list[Any] = []
-        self._changed = asyncio.Condition()
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for data in self.connection:
-                assert isinstance(data, bytes)
-                self.messages.append(decode_server(data))
-                async with self._changed:
-                    self._changed.notify_all()
-        except ConnectionClosed:
-            pass
-        finally:
-            async with self._changed:
-                self._changed.notify_all()
-
-    @property
-    def closed(self) -> bool:
-        return self._reader.done()
-
-    @property
-    def close_code(self) -> int | None:
-        return self.connection.close_code
-
-    @property
-    def close_reason(self) -> str:
-        return self.connection.close_reason or ""
-
-    @property
-    def frames(self) -> int:
-        return sum(isinstance(m, WorldFrame) for m in self.messages)
-
-    def mark(self) -> int:
-        """Position in the message log; ``expect(since=...)`` looks only after it."""
-        return len(self.messages)
-
-    def _find(self, predicate: Callable[[Any], bool], since: int) -> Any:
-        for message in self.messages[since:]:
-            if predicate(message):
-                return message
-        return None
-
-    async def expect(
-        self, predicate: Callable[[Any], bool], since: int = 0, timeout: float = TIMEOUT
-    ) -> Any:
-        """The first message from ``since`` on that satisfies ``predicate`` (waits for it)."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(
-                lambda: self._find(predicate, since) is not None or self.closed
-            )
-        found = self._find(predicate, since)
-        if found is None:
-            raise ConnectionError(f"closed ({self.close_code} {self.close_reason}) while waiting")
-        return found
-
-    async def welcome(self) -> dict[str, Any]:
-        message = await self.expect(lambda m: isinstance(m, Welcome))
-        info: dict[str, Any] = message.info
-        return info
-
-    async def result(self, request_id: str, since: int = 0, timeout: float = TIMEOUT) -> Result:
-        result: Result = await self.expect(
-            lambda m: isinstance(m, Result) and m.request_id == request_id, since, timeout
-        )
-        return result
-
-    async def error(self, since: int = 0) -> ErrorMessage:
-        error: ErrorMessage = await self.expect(lambda m: isinstance(m, ErrorMessage), since)
-        return error
-
-    async def send(self, message: ClientMessage) -> None:
-        await self.connection.send(encode_client(message))
-
-    async def wait_closed(self, timeout: float = TIMEOUT) -> None:
-        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
-
-    async def stop(self) -> None:
-        self._reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._reader
-
-
+# Wire (a raw connection keeping every server message) and the ``wire``/``wire_on``
+# fixtures live in tests/e2e/conftest.py, shared with the persistence tests.
+Wire = Any
 WireFactory = Callable[[str], Any]
-
-
-@pytest.fixture
-async def wire(plaza: Any) -> AsyncIterator[WireFactory]:
-    """Open a ``Wire`` for a token (WELCOME already received); readers stopped at teardown."""
-    opened: list[Wire] = []
-
-    async def open_wire(token: str) -> Wire:
-        w = Wire(await plaza.raw(token))
-        opened.append(w)
-        await w.welcome()
-        return w
-
-    yield open_wire
-    for w in opened:
-        await w.stop()
 
 
 async def rows(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -304,7 +198,9 @@ async def test_a_second_connection_of_the_same_user_takes_over_the_avatar(plaza:
     assert not second.closed
 
 
-async def test_a_takeover_while_a_resume_is_in_flight_keeps_one_avatar(plaza: Any) -> None:
+async def test_a_takeover_while_a_resume_is_in_flight_keeps_one_avatar(
+    plaza: Any, wire_on: Callable[[Any], Any]
+) -> None:
     """Two reconnects of one user inside one tick: the later wins, the avatar never waits."""
     token = plaza.mint("dahye")
     first = await plaza.client("dahye", token=token)
@@ -314,8 +210,8 @@ async def test_a_takeover_while_a_resume_is_in_flight_keeps_one_avatar(plaza: An
     await plaza.wait_metric(lambda m: m["plaza_avatars_detached"] == 1.0)
     # Stop the clock so both reconnects land between the same two ticks.
     await plaza.server.loop.stop()
-    resuming = Wire(await plaza.raw(token))
-    taking_over = Wire(await plaza.raw(token))
+    resuming = wire_on(await plaza.raw(token))
+    taking_over = wire_on(await plaza.raw(token))
     await resuming.wait_closed()
     assert resuming.close_code == CloseCode.SESSION_REPLACED
     plaza.server.loop.tick_once(time.time())
@@ -327,7 +223,6 @@ async def test_a_takeover_while_a_resume_is_in_flight_keeps_one_avatar(plaza: An
     assert gateway.sessions[avatar_id].connection is not None
     plaza.server.loop.tick_once(time.time())
     assert plaza.server.world.table.count == 1
-    await taking_over.stop()
 
 
 # -- moderation over the WebSocket ------------------------------------------------------------

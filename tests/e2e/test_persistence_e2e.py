@@ -8,25 +8,21 @@ Rows are checked with asyncpg; nothing is mocked.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import pathlib
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
 import numpy as np
 import pytest
 from plaza_client.client import PlazaClient
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
 
 from server import moderation as moderation_mod
 from server.app import PlazaServer
 from server.config import ServerConfig
 from server.db.database import DatabaseUnavailable
-from world.codec import Moderate, Result, Welcome, decode_server, encode_client
+from world.codec import Moderate, Result, Welcome, encode_client
 from world.protocol import CloseCode
 from world.roles import Role
 
@@ -103,56 +99,6 @@ async def wait_ready(plaza: Any, status: int, timeout: float = 15.0) -> Any:
             await asyncio.sleep(0.1)
 
 
-class Wire:
-    """A plain WebSocket connection keeping every server message (the SDK drops RESULT)."""
-
-    def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
-        self.messages: list[Any] = []
-        self._changed = asyncio.Condition()
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for data in self.connection:
-                assert isinstance(data, bytes)
-                self.messages.append(decode_server(data))
-                async with self._changed:
-                    self._changed.notify_all()
-        except ConnectionClosed:
-            pass
-        finally:
-            async with self._changed:
-                self._changed.notify_all()
-
-    async def expect(
-        self, predicate: Callable[[Any], bool], since: int = 0, timeout: float = TIMEOUT
-    ) -> Any:
-        def find() -> Any:
-            return next((m for m in self.messages[since:] if predicate(m)), None)
-
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: find() is not None or self._reader.done())
-        found = find()
-        if found is None:
-            raise ConnectionError(f"closed ({self.connection.close_code}) while waiting")
-        return found
-
-    async def stop(self) -> None:
-        self._reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._reader
-
-
-@pytest.fixture
-async def wires() -> AsyncIterator[list[Wire]]:
-    """Wires opened by a test; their readers are stopped at teardown."""
-    opened: list[Wire] = []
-    yield opened
-    for w in opened:
-        await w.stop()
-
-
 # -- last places ------------------------------------------------------------------------------
 
 
@@ -201,7 +147,7 @@ async def test_a_new_sign_in_starts_at_the_last_place_also_after_a_restart(
 
 
 async def test_the_world_rides_out_a_postgresql_restart(
-    plaza: Any, postgres: Any, wires: list[Wire]
+    plaza: Any, postgres: Any, wire: Any
 ) -> None:
     if postgres.embedded is None:
         pytest.skip(
@@ -209,8 +155,7 @@ async def test_the_world_rides_out_a_postgresql_restart(
             "embedded one, which the suite does not run then"
         )
     url = plaza.database_url
-    moderator = Wire(await plaza.raw(plaza.mint("mod", Role.MODERATOR)))
-    wires.append(moderator)
+    moderator = await wire(plaza.mint("mod", Role.MODERATOR))
     await moderator.expect(lambda m: isinstance(m, Welcome))
     walker = await plaza.client("walker", token=plaza.mint("walker"))
     leaver = await plaza.client("leaver", token=plaza.mint("leaver"))
@@ -305,7 +250,7 @@ async def test_the_world_rides_out_a_postgresql_restart(
 
 
 async def test_requests_outliving_an_outage_fail_cleanly_and_a_retry_applies_once(
-    plaza: Any, postgres: Any, wires: list[Wire], e2e: Any, monkeypatch: pytest.MonkeyPatch
+    plaza: Any, postgres: Any, wire: Any, e2e: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if postgres.embedded is None:
         pytest.skip(
@@ -316,8 +261,7 @@ async def test_requests_outliving_an_outage_fail_cleanly_and_a_retry_applies_onc
     monkeypatch.setattr(moderation_mod, "DURABLE_DEADLINE_S", 1.0)
     url = plaza.database_url
     moderator_token = plaza.mint("mod", Role.MODERATOR)
-    moderator = Wire(await plaza.raw(moderator_token))
-    wires.append(moderator)
+    moderator = await wire(moderator_token)
     await moderator.expect(lambda m: isinstance(m, Welcome))
     villain = await plaza.client("villain", token=plaza.mint("villain"))
     drifter_token = plaza.mint("drifter")
