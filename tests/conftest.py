@@ -13,6 +13,8 @@ import concurrent.futures
 import json
 import os
 import pathlib
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -135,12 +137,15 @@ async def _build_template(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTests]:
+def postgres() -> Iterator[PostgresForTests]:
     """The suite's PostgreSQL server (started once)."""
     embedded: EmbeddedPostgres | None = None
     url = os.environ.get("DATABASE_URL")
+    # Not under pytest's basetemp: pytest prunes old basetemps, and a second test run on
+    # the same machine would delete this one's live cluster.
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="plaza-test-pg-"))
     if not url:
-        embedded = EmbeddedPostgres(pathlib.Path(tmp_path_factory.mktemp("pg")))
+        embedded = EmbeddedPostgres(folder)
         url = run_sync(embedded.start())
     template = f"plaza_template_{os.getpid()}"
     run_sync(_build_template(url, template))
@@ -150,6 +155,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTe
     with_template.drop(template)
     if embedded is not None:
         run_sync(embedded.stop())
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
