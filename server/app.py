@@ -113,9 +113,14 @@ class PlazaServer:
         self.gateway.admission = StoredAdmission(db, profiles, self.layout.name)
         self.gateway.moderation = moderation
         self.gateway.places = self.places
-        IdentityApi(self.verifier, self.verifier.builtin, db, profiles, moderation).add_routes(
-            self.router
-        )
+        IdentityApi(
+            self.verifier,
+            self.verifier.builtin,
+            db,
+            profiles,
+            moderation,
+            refusal=self.gateway.refusal,
+        ).add_routes(self.router)
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()
         self.loop.start()

@@ -248,17 +248,27 @@ class Gateway:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
         return self._admit(connection, identity)
 
-    def _admit(self, connection: WebSocketConnection, identity: Identity) -> Response | None:
+    def refusal(self, identity: Identity) -> tuple[HTTPStatus, str, str] | None:
+        """Why ``identity`` would be refused at the upgrade now: (status, code, reason), or
+        None. Also answered over HTTP (``GET /api/auth/check``), because browsers cannot
+        read the body of a refused WebSocket upgrade."""
+        if not self.accepting:
+            return HTTPStatus.SERVICE_UNAVAILABLE, "shutting_down", "server shutting down"
         ban = self.sanctions.find(identity.subject, "ban")
         if ban is not None:
-            return self._refuse(connection, HTTPStatus.FORBIDDEN, ban.describe())
+            return HTTPStatus.FORBIDDEN, "banned", ban.describe()
         resuming = identity.subject in self.presence.live or self.presence.waiting(identity.subject)
         if not resuming and (
             self.world.table.count + len(self._joining) >= self.world.table.capacity
         ):
-            return self._refuse(
-                connection, HTTPStatus.SERVICE_UNAVAILABLE, "the world is full; try again shortly"
-            )
+            return HTTPStatus.SERVICE_UNAVAILABLE, "full", "the world is full; try again shortly"
+        return None
+
+    def _admit(self, connection: WebSocketConnection, identity: Identity) -> Response | None:
+        refused = self.refusal(identity)
+        if refused is not None:
+            status, _, reason = refused
+            return self._refuse(connection, status, reason)
         connection.context = identity
         return None
 

@@ -9,6 +9,7 @@ answer, and a retry with the same key returns the first answer.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from server.auth import AuthError, Identity, TokenIssuer, TokenVerifier, UnknownKeyError
@@ -35,7 +36,10 @@ class IdentityApi:
         db: Database,
         profiles: ProfileStore,
         moderation: Moderation,
+        refusal: Callable[[Identity], tuple[int, str, str] | None] = lambda who: None,
     ) -> None:
+        """``refusal``: why the WebSocket upgrade would refuse someone now (the gateway's)."""
+        self.refusal = refusal
         self.verifier = verifier
         self.issuer = issuer
         self.db = db
@@ -45,6 +49,7 @@ class IdentityApi:
     def add_routes(self, router: Router) -> None:
         """Register the routes."""
         router.add("POST", "/api/auth/refresh", self.refresh)
+        router.add("GET", "/api/auth/check", self.check)
         router.add("GET", "/api/profile", self.get_profile)
         router.add("PUT", "/api/profile", self.put_profile)
         router.add("GET", "/api/moderation/sanctions", self.list_sanctions)
@@ -82,6 +87,24 @@ class IdentityApi:
         )
         renewed = self.issuer.verify(token)
         return Response.json({"token": token, "expires_at": renewed.expires_at})
+
+    async def check(self, request: Request) -> Response:
+        """Would the WebSocket upgrade accept this token now? Browsers cannot read why an
+        upgrade was refused, so a client asks here: 200, or the same refusal (401 with the
+        token's problem, 403 banned, 503 full or shutting down) with a reason."""
+        who = await self.identity(request)
+        refused = self.refusal(who)
+        if refused is not None:
+            status, code, reason = refused
+            raise HttpError(int(status), code, reason)
+        return Response.json(
+            {
+                "ok": True,
+                "subject": who.subject,
+                "role": str(who.role),
+                "expires_at": who.expires_at,
+            }
+        )
 
     async def get_profile(self, request: Request) -> Response:
         """The caller's profile (made on first use)."""

@@ -368,3 +368,42 @@ async def test_draw_calls_do_not_grow_with_the_crowd(plaza_factory: Any, browser
         await small.close()
     # Bodies, heads and hands are instanced: only the name tags (24 at most) add calls.
     assert many - few <= NAME_TAGS - 5, (few, many)
+
+
+async def test_staff_sign_in_with_a_token_and_a_banned_user_is_told_why(
+    plaza: Any, browser: Any, e2e: Any
+) -> None:
+    staff_token = plaza.mint("김주무관", Role.STAFF)
+    page = await open_page(browser, plaza.http_url + "/")
+    await page.click("details summary")
+    await page.fill("#token-input", staff_token)
+    await page.click("#sign-in-form button[type=submit]")
+    avatar_id = await wait_joined_3d(page)
+    identity = plaza.server.gateway.sessions[avatar_id].identity
+    assert (identity.subject, str(identity.role)) == ("local:김주무관", "staff")
+
+    # A banned user's browser cannot read the upgrade's 403; the client asks the server and
+    # says why, instead of retrying.
+    moderator = plaza.mint("mod", Role.MODERATOR)
+    response = await e2e.http_request(
+        "POST",
+        plaza.http_url + "/api/moderation/sanctions",
+        json.dumps({"kind": "ban", "subject": "local:troll", "reason": "spam"}).encode(),
+        {"Authorization": f"Bearer {moderator}", "Idempotency-Key": "ban-troll-web"},
+    )
+    assert response.status == 201
+    banned = await open_page(browser, plaza.http_url + "/")
+    await banned.click("details summary")
+    await banned.fill("#token-input", plaza.mint("troll"))
+    await banned.click("#sign-in-form button[type=submit]")
+    await banned.wait_for_selector("#message:not([hidden])", timeout=TIMEOUT * 1000)
+    message = await banned.text_content("#message")
+    # The browser speaks English here, so the page does.
+    assert message == "You have been banned (banned until lifted: spam)"
+    assert await banned.is_visible("#sign-in")
+    check = await e2e.http_request(
+        "GET",
+        plaza.http_url + "/api/auth/check",
+        headers={"Authorization": f"Bearer {staff_token}"},
+    )
+    assert check.status == 200 and check.json()["role"] == "staff"

@@ -5,12 +5,19 @@
 const TOKEN_KEY = "plaza.token";
 const LOCALE_KEY = "plaza.locale";
 
+/** The i18n key of the message for a refusal code from the API. */
+const REFUSAL_KEYS = { banned: "banned", full: "full", shutting_down: "shuttingDown" };
+
 /** An HTTP refusal with the server's machine-readable code and human reason. */
 export class ApiError extends Error {
   constructor(status, code, reason) {
     super(reason || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    this.reason = reason ?? "";
+    /** What to tell the user (an i18n key). */
+    this.key =
+      REFUSAL_KEYS[code] ?? (status === 401 && /expired/.test(this.reason) ? "expired" : "refused");
   }
 }
 
@@ -44,6 +51,15 @@ export function signInGuest(name, locale) {
 export async function refreshToken(token) {
   const data = await call("POST", "/api/auth/refresh", { token });
   return data.token;
+}
+
+/**
+ * Would the WebSocket accept this token now? Browsers cannot read why an upgrade was
+ * refused, so the reason is asked for here. Resolves when it would; throws ApiError (with a
+ * `key` for the message: banned, full, expired, shuttingDown, refused) when not.
+ */
+export function checkAccess(token) {
+  return call("GET", "/api/auth/check", { token });
 }
 
 /** The signed-in user's profile (made on first use). */

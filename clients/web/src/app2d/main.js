@@ -143,8 +143,10 @@ async function enter(who) {
   visit.connection.addEventListener("welcome", () => setStatus("connected"));
   visit.connection.addEventListener("close", (event) => {
     const { key, willReconnect, reason } = event.detail;
+    if (visit.refusal) return;
     setStatus(willReconnect ? "reconnecting" : key, willReconnect ? "" : reason);
   });
+  visit.addEventListener("refused", (event) => setStatus(event.detail.key, event.detail.reason));
   visit.addEventListener("profile", (event) => {
     applyPreferences(event.detail);
     if (event.detail.locale !== locale) {
@@ -178,8 +180,13 @@ function main() {
   });
   $("sign-in-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    // A staff member pastes the token `plaza token` (or the city's sign-in) gave them;
+    // everyone else enters as a guest with a name.
+    const token = $("token-input").value.trim();
     const name = $("name-input").value.trim();
-    if (name) enter({ name, locale });
+    if (token) enter({ token, locale });
+    else if (name) enter({ name, locale });
+    else $("name-input").focus();
   });
   const held = Visit.heldToken();
   if (held) enter({ token: held });

@@ -82,10 +82,14 @@ class Plaza3D {
     connection.addEventListener("close", (event) => {
       const { key, willReconnect, reason } = event.detail;
       if (willReconnect) setStatus("reconnecting");
-      else {
+      else if (!visit.refusal) {
         setStatus("disconnected");
         showMessage(key, reason);
       }
+    });
+    visit.addEventListener("refused", (event) => {
+      setStatus("disconnected");
+      showMessage(event.detail.key, event.detail.reason);
     });
     addEventListener("resize", () => {
       this.renderer.setSize(innerWidth, innerHeight, false);
@@ -184,8 +188,13 @@ function main() {
   });
   $("sign-in-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    // A staff member pastes the token `plaza token` (or the city's sign-in) gave them;
+    // everyone else enters as a guest with a name.
+    const token = $("token-input").value.trim();
     const name = $("name-input").value.trim();
-    if (name) enter({ name, locale });
+    if (token) enter({ token, locale });
+    else if (name) enter({ name, locale });
+    else $("name-input").focus();
   });
   const held = Visit.heldToken();
   if (held) enter({ token: held });

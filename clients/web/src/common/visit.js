@@ -4,6 +4,7 @@
 // stands (the server sends others' positions, not ours).
 import { PlazaConnection } from "../net/index.js";
 import {
+  checkAccess,
   fetchConfig,
   fetchProfile,
   refreshToken,
@@ -35,6 +36,11 @@ export class Visit extends EventTarget {
       Object.assign(this.self, { x, y, z, yaw: event.detail.yaw });
       storeToken(connection.token);
     });
+    connection.addEventListener("close", (event) => {
+      // A drop with no close frame may be the server refusing the reconnect (a ban, an
+      // expired token), which a browser cannot read: ask, and stop retrying if so.
+      if (event.detail.willReconnect && event.detail.code === 1006) this.#recheck();
+    });
     connection.addEventListener("correction", (event) => {
       const { x, y, z } = event.detail;
       Object.assign(this.self, { x, y, z });
@@ -57,6 +63,12 @@ export class Visit extends EventTarget {
   static async begin({ name, locale, token }) {
     if (!token) token = (await signInGuest(name, locale)).token;
     storeToken(token);
+    try {
+      await checkAccess(token);
+    } catch (error) {
+      storeToken(null);
+      throw error;
+    }
     const config = await fetchConfig();
     const connection = new PlazaConnection({ tokenSource: () => refreshToken(connection.token) });
     const visit = new Visit(config, token, connection);
@@ -73,6 +85,20 @@ export class Visit extends EventTarget {
   /** The token in use. */
   get token() {
     return this.connection.token || this.#token;
+  }
+
+  async #recheck() {
+    try {
+      await checkAccess(this.token);
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) {
+        /** Why the server will not take this user back (an ApiError), once known. */
+        this.refusal = error;
+        this.dispatchEvent(new CustomEvent("refused", { detail: error }));
+        storeToken(null);
+        this.connection.close(1000, "refused");
+      }
+    }
   }
 
   /** Load the profile (made on first use); fires 'profile'. Never throws. */
