@@ -570,3 +570,24 @@ async def test_http_refresh_returns_a_token_that_works(plaza: Any, e2e: Any) -> 
     assert client.welcome["avatar_id"] > 0
     await more_frames(client, 2)
     assert not client.closed
+
+
+async def test_auth_check_answers_what_the_upgrade_would(plaza_factory: Any, e2e: Any) -> None:
+    plaza = await plaza_factory(capacity=1)
+
+    async def check(token: str) -> Any:
+        return await e2e.http_request(
+            "GET", plaza.http_url + "/api/auth/check", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    first = plaza.mint("first")
+    ok = await check(first)
+    assert ok.status == 200
+    assert ok.json()["subject"] == "local:first"
+    await plaza.client("first", token=first)
+    full = await check(plaza.mint("second"))
+    assert (full.status, full.json()["error"]) == (503, "full")
+    # The user already in (or waiting to be resumed) is not refused as "full".
+    assert (await check(first)).status == 200
+    bad = await check("not-a-token")
+    assert (bad.status, bad.json()["reason"]) == (401, "malformed token")
