@@ -235,6 +235,20 @@ async def test_vr_head_and_hands_reach_others_and_a_teleport_moves_the_avatar(
 
     distance = await asyncio.wait_for(moved(), TIMEOUT)
     assert distance > 1.5
+
+    # Snap turn: the right thumbstick pushed right turns the view 30 degrees, once.
+    yaw = await page.evaluate("() => window.__plaza.plaza.controls.yaw")
+    await page.evaluate("() => window.__xrDevice.controllers.right.updateAxes('thumbstick', 1, 0)")
+    await page.wait_for_function(
+        "(y) => Math.abs(window.__plaza.plaza.controls.yaw - (y - Math.PI / 6)) < 1e-6",
+        arg=yaw,
+        timeout=TIMEOUT * 1000,
+    )
+    await asyncio.sleep(0.3)  # held: still one turn
+    assert await page.evaluate("() => window.__plaza.plaza.controls.yaw") == pytest.approx(
+        yaw - math.pi / 6
+    )
+    await page.evaluate("() => window.__xrDevice.controllers.right.updateAxes('thumbstick', 0, 0)")
     assert page.errors == []
 
 

@@ -102,6 +102,12 @@ const STRINGS = {
   goTo: { ko: "이동", en: "Go", ja: "移動", zh: "前往" },
   metresAway: { ko: "{n}m 거리", en: "{n} m away", ja: "{n}m先", zh: "{n}米外" },
   you: { ko: "나", en: "you", ja: "自分", zh: "我" },
+  touchHelp: {
+    ko: "이동: 왼쪽 아래 조이스틱, 보기: 화면 드래그",
+    en: "Move: the joystick at the bottom left; look: drag the screen",
+    ja: "移動: 左下のジョイスティック、視点: 画面をドラッグ",
+    zh: "移动：左下角的摇杆；视角：拖动屏幕",
+  },
   moveHelp: {
     ko: "이동: W A S D 또는 방향키, 보기: 마우스 드래그",
     en: "Move: W A S D or arrow keys; look: drag the mouse",

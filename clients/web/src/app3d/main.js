@@ -58,6 +58,10 @@ class Plaza3D {
     this.crowd = new Crowd(this.scene, visit.connection.mirror);
     this.renderClock = new RenderClock();
     this.controls = new Controls(this.canvas, $("joystick"));
+    if (document.body.classList.contains("touch")) {
+      $("help").dataset.i18n = "touchHelp";
+      $("help").textContent = t(locale, "touchHelp");
+    }
     this.controls.yaw = visit.self.yaw;
     this.sinceSend = 0;
     this.dirty = true;
