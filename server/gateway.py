@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 from websockets.http11 import Request, Response
 
 from server.admission import Admission, JoinPlan
@@ -420,9 +421,26 @@ class Gateway:
             self.places.note(subject, Place(self.zone, x, y, z, float(table.yaw[row])))
 
     def note_places(self) -> None:
-        """Note where every connected avatar stands (called before each write-behind flush)."""
-        for avatar_id, session in list(self.sessions.items()):
-            self._note_place(session.identity.subject, avatar_id)
+        """Note where every connected avatar stands (called before each write-behind flush).
+
+        One gather for all avatars; this runs on the event loop between ticks, so with
+        thousands connected it must stay a few milliseconds.
+        """
+        if self.places is None or not self.sessions:
+            return
+        table = self.world.table
+        sessions = list(self.sessions.items())
+        ids = np.fromiter((a for a, _ in sessions), dtype=np.int64, count=len(sessions))
+        rows = table.rows_of(ids)
+        live = rows >= 0
+        positions = table.position[rows[live]].tolist()
+        yaws = table.yaw[rows[live]].tolist()
+        subjects = [
+            s.identity.subject for (_, s), ok in zip(sessions, live.tolist(), strict=True) if ok
+        ]
+        note, zone = self.places.note, self.zone
+        for subject, (x, y, z), yaw in zip(subjects, positions, yaws, strict=True):
+            note(subject, Place(zone, x, y, z, yaw))
 
     # -- moderation -------------------------------------------------------------------------
 
