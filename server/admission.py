@@ -18,7 +18,7 @@ from server.places import load_place
 from server.profiles import Profile, ProfileStore
 from world.avatars import AvatarDescription
 
-__all__ = ["PREPARE_DEADLINE_S", "Admission", "JoinPlan", "StoredAdmission"]
+__all__ = ["PREPARE_DEADLINE_S", "Admission", "JoinPlan", "StoredAdmission", "token_plan"]
 
 log = logging.getLogger("plaza.admission")
 
@@ -46,6 +46,11 @@ def describe(identity: Identity, profile: Profile) -> AvatarDescription:
     return AvatarDescription(profile.display_name, profile.appearance, str(identity.role))
 
 
+def token_plan(identity: Identity) -> JoinPlan:
+    """The plan from the token alone: its name, no look, a spawn point."""
+    return JoinPlan(describe(identity, Profile.from_identity(identity)))
+
+
 class StoredAdmission:
     """Profiles and last places from PostgreSQL."""
 
@@ -64,6 +69,6 @@ class StoredAdmission:
             place = await load_place(self.db, identity.subject, self.zone)
         except DatabaseUnavailable as exc:
             log.warning("entering %s without a profile: %s", identity.subject, exc)
-            return JoinPlan(describe(identity, Profile.from_identity(identity)))
+            return token_plan(identity)
         start = None if place is None else (place.x, place.y, place.z, place.yaw)
         return JoinPlan(describe(identity, profile), start)

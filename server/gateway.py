@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 from websockets.http11 import Request, Response
 
-from server.admission import Admission, JoinPlan
+from server.admission import Admission, JoinPlan, token_plan
 from server.auth import AuthError, Identity, TokenVerifier, UnknownKeyError, token_from_request
 from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES, ClientLink
 from server.metrics import Registry
@@ -34,7 +34,6 @@ from server.presence import Presence
 from server.ratelimit import TokenBucket
 from server.session_requests import SessionRequests
 from server.ws_transport import WebSocketConnection, WebSocketListener
-from world.avatars import AvatarDescription
 from world.codec import (
     Moderate,
     Move,
@@ -299,7 +298,7 @@ class Gateway:
         if avatar_id:
             self._resume(session, avatar_id)
         elif self.admission is None:
-            self._request_join(session, JoinPlan(_plain_description(identity)))
+            self._request_join(session, token_plan(identity))
         else:
             self.spawn(session, self._prepare_and_join(session), counted=False)
 
@@ -328,7 +327,7 @@ class Gateway:
             plan = await self.admission.prepare(session.identity)
         except Exception:
             log.exception("preparing the join of %s failed", session.identity.subject)
-            plan = JoinPlan(_plain_description(session.identity))
+            plan = token_plan(session.identity)
         if not session.closing and session.link.open and not session.replaced:
             self._request_join(session, plan)
 
@@ -594,7 +593,7 @@ class Gateway:
             if resume is not None:
                 # The avatar left before the resume reached the world: join afresh.
                 session.resuming = 0
-                self._request_join(session, JoinPlan(_plain_description(session.identity)))
+                self._request_join(session, token_plan(session.identity))
                 continue
             self.close_session(session, CloseCode.TRY_AGAIN_LATER, reason)
         sessions = self.sessions
@@ -616,8 +615,3 @@ class Gateway:
             if count:
                 self._m_inputs.inc(count, kind=kind.__name__.lower())
                 self._inputs[kind] = 0
-
-
-def _plain_description(identity: Identity) -> AvatarDescription:
-    """An avatar description from the token alone."""
-    return AvatarDescription(identity.name, {}, str(identity.role))

@@ -6,11 +6,11 @@ import {
   applyLocale,
   applyPreferences,
   bindSettingsForm,
-  fillLocaleSelect,
   initialLocale,
   localized,
   t,
 } from "../common/page.js";
+import { bindSignIn } from "../common/sign_in.js";
 import { Visit } from "../common/visit.js";
 import { WalkTo } from "./walk.js";
 
@@ -95,7 +95,7 @@ function renderNear() {
 function renderServices() {
   const scene = visit.config.scene;
   const services = [
-    ...(scene.portals ?? []).map((p) => ({ ...p, description: p.description })),
+    ...(scene.portals ?? []),
     ...(scene.points_of_interest ?? []).filter((p) => p.kind === "service"),
   ];
   $("service-list").replaceChildren(
@@ -171,25 +171,9 @@ async function enter(who) {
   $("main").focus();
 }
 
-function main() {
-  applyLocale(locale);
-  fillLocaleSelect($("locale-select"), locale);
-  $("locale-select").addEventListener("change", (event) => {
-    locale = event.target.value;
-    applyLocale(locale);
-  });
-  $("sign-in-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    // A staff member pastes the token `plaza token` (or the city's sign-in) gave them;
-    // everyone else enters as a guest with a name.
-    const token = $("token-input").value.trim();
-    const name = $("name-input").value.trim();
-    if (token) enter({ token, locale });
-    else if (name) enter({ name, locale });
-    else $("name-input").focus();
-  });
-  const held = Visit.heldToken();
-  if (held) enter({ token: held });
-}
-
-main();
+bindSignIn(locale, {
+  onLocale: (chosen) => {
+    locale = chosen;
+  },
+  onEnter: enter,
+});

@@ -5,13 +5,12 @@
 // (banned, full, expired) is shown in words.
 import * as THREE from "three";
 import {
-  applyLocale,
   applyPreferences,
   bindSettingsForm,
-  fillLocaleSelect,
   initialLocale,
   t,
 } from "../common/page.js";
+import { bindSignIn } from "../common/sign_in.js";
 import { Visit } from "../common/visit.js";
 import { RenderClock } from "../net/index.js";
 import { Crowd } from "./avatars.js";
@@ -183,25 +182,9 @@ async function enter(who) {
   window.__plaza = { visit, plaza, THREE };
 }
 
-function main() {
-  applyLocale(locale);
-  fillLocaleSelect($("locale-select"), locale);
-  $("locale-select").addEventListener("change", (event) => {
-    locale = event.target.value;
-    applyLocale(locale);
-  });
-  $("sign-in-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    // A staff member pastes the token `plaza token` (or the city's sign-in) gave them;
-    // everyone else enters as a guest with a name.
-    const token = $("token-input").value.trim();
-    const name = $("name-input").value.trim();
-    if (token) enter({ token, locale });
-    else if (name) enter({ name, locale });
-    else $("name-input").focus();
-  });
-  const held = Visit.heldToken();
-  if (held) enter({ token: held });
-}
-
-main();
+bindSignIn(locale, {
+  onLocale: (chosen) => {
+    locale = chosen;
+  },
+  onEnter: enter,
+});
