@@ -1,9 +1,10 @@
 """Admission: what a new avatar looks like and where it starts, read before it joins.
 
 The gateway asks ``Admission.prepare`` for a connection that is not resuming an avatar.
-``StoredAdmission`` reads the user's profile (made on the first sign-in) and last saved
-place. PostgreSQL being away must not keep citizens out of the plaza: then the avatar is
-made from the token alone and starts at a spawn point.
+``StoredAdmission`` reads the user's profile (made on the first sign-in), last saved place
+(in whichever zone it was), chat blocks and zone records. PostgreSQL being away must not
+keep citizens out of the plaza: then the avatar is made from the token alone and starts at
+a spawn point of the entrance.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Protocol
 
 from server.auth import Identity
 from server.db.database import Database, DatabaseUnavailable
-from server.places import load_place
+from server.places import load_last_place
 from server.profiles import Profile, ProfileStore
+from server.zone_store import MemberData, load_member_data
 from world.avatars import AvatarDescription
 
 __all__ = ["PREPARE_DEADLINE_S", "Admission", "JoinPlan", "StoredAdmission", "token_plan"]
@@ -28,10 +30,14 @@ PREPARE_DEADLINE_S = 2.0
 
 @dataclass(frozen=True)
 class JoinPlan:
-    """How an avatar enters: its description and, if known, the place to start at."""
+    """How an avatar enters: its description, the user's language and saved data, and, if
+    known, the place (and its zone) to start at."""
 
     description: AvatarDescription
     place: tuple[float, float, float, float] | None = None
+    zone: str | None = None
+    locale: str = "ko"
+    data: MemberData | None = None
 
 
 class Admission(Protocol):
@@ -48,16 +54,15 @@ def describe(identity: Identity, profile: Profile) -> AvatarDescription:
 
 def token_plan(identity: Identity) -> JoinPlan:
     """The plan from the token alone: its name, no look, a spawn point."""
-    return JoinPlan(describe(identity, Profile.from_identity(identity)))
+    return JoinPlan(describe(identity, Profile.from_identity(identity)), locale=identity.locale)
 
 
 class StoredAdmission:
     """Profiles and last places from PostgreSQL."""
 
-    def __init__(self, db: Database, profiles: ProfileStore, zone: str) -> None:
+    def __init__(self, db: Database, profiles: ProfileStore) -> None:
         self.db = db
         self.profiles = profiles
-        self.zone = zone
 
     async def prepare(self, identity: Identity) -> JoinPlan:
         """Profile (made on first sign-in) and last place; the token alone if the database
@@ -66,9 +71,17 @@ class StoredAdmission:
             profile = await self.profiles.sign_in(
                 identity, deadline_s=PREPARE_DEADLINE_S, audit=True
             )
-            place = await load_place(self.db, identity.subject, self.zone)
+            place = await load_last_place(self.db, identity.subject)
+            data = await load_member_data(self.db, identity.subject, PREPARE_DEADLINE_S)
         except DatabaseUnavailable as exc:
             log.warning("entering %s without a profile: %s", identity.subject, exc)
             return token_plan(identity)
-        start = None if place is None else (place.x, place.y, place.z, place.yaw)
-        return JoinPlan(describe(identity, profile), start)
+        if place is None:
+            return JoinPlan(describe(identity, profile), locale=profile.locale, data=data)
+        return JoinPlan(
+            describe(identity, profile),
+            (place.x, place.y, place.z, place.yaw),
+            place.zone,
+            profile.locale,
+            data,
+        )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
 import signal
 import time
 
@@ -29,11 +27,13 @@ from server.profiles import ProfileStore
 from server.static_files import StaticFiles
 from server.verifiers import IssuerRouter
 from server.world_loop import WorldLoop
+from server.zone_registry import ZoneLoadError, discover_zones, load_zone_specs
+from server.zone_store import IntentRunner, load_zone_records
+from world.city import City, CityConfig
 from world.protocol import SUBPROTOCOL, CloseCode
-from world.world import World, WorldConfig
-from world.zone_layout import LayoutError, ZoneLayout
+from world.world import WorldConfig
 
-__all__ = ["PlazaServer", "load_layout", "run_server"]
+__all__ = ["PlazaServer", "run_server"]
 
 log = logging.getLogger("plaza")
 
@@ -42,22 +42,18 @@ log = logging.getLogger("plaza")
 OIDC_KEYS_MAX_AGE_S = 600.0
 
 
-def load_layout(path: str | os.PathLike[str]) -> ZoneLayout:
-    """Read and validate a zone layout file; exits with a message naming the file on error."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return ZoneLayout.from_dict(json.load(f))
-    except (OSError, json.JSONDecodeError, LayoutError) as exc:
-        raise SystemExit(f"cannot load zone layout {path}: {exc}") from None
-
-
 class PlazaServer:
     """One Plaza process. ``start`` binds everything; ``stop`` closes it in order."""
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.metrics = Registry()
-        self.layout = load_layout(config.zone_file)
+        # Zones and layouts are checked before anything binds: a broken zone never serves.
+        try:
+            self.zone_specs = load_zone_specs(discover_zones(), config.zones_dir, config.entrance)
+        except ZoneLoadError as exc:
+            raise SystemExit(f"plaza: {exc}") from None
+        self.entrance = next(s for s in self.zone_specs if s.name == config.entrance)
         self.issuer = TokenIssuer.load_or_create(config.data_dir)
         self.oidc = (
             None
@@ -75,24 +71,24 @@ class PlazaServer:
         builtin = self.issuer if config.guests or self.oidc is None else None
         refused = frozenset() if builtin is not None else frozenset({self.issuer.issuer})
         self.verifier = IssuerRouter(builtin, self.oidc, refused_issuers=refused)
-        self.world = World(
-            self.layout,
-            WorldConfig(
+        self.city = City(
+            self.zone_specs,
+            CityConfig(
                 capacity=config.capacity,
-                tick_rate=config.tick_rate,
-                max_visible=config.max_visible,
+                entrance=config.entrance,
+                world=WorldConfig(tick_rate=config.tick_rate, max_visible=config.max_visible),
+                instance_capacity=config.instance_capacity,
             ),
         )
         self.sanctions = SanctionList()
-        self.gateway = Gateway(
-            self.world, self.verifier, self.metrics, sanctions=self.sanctions, zone=self.layout.name
-        )
-        self.loop = WorldLoop(self.world, self.gateway, self.metrics, config.tick_rate)
+        self.gateway = Gateway(self.city, self.verifier, self.metrics, sanctions=self.sanctions)
+        self.loop = WorldLoop(self.city, self.gateway, self.metrics, config.tick_rate)
         self.router = self._routes()
         self.http = HttpServer(self.router, config.host, config.http_port)
         self.database = DatabaseSession(config.data_dir, config.database_url)
         self.db: Database | None = None
         self.places: PlaceWriter | None = None
+        self.intents: IntentRunner | None = None
         self._key_refresher: asyncio.Task[None] | None = None
         self.ready = False
         self.started_at = time.time()
@@ -110,7 +106,10 @@ class PlazaServer:
         profiles = ProfileStore(db)
         moderation = Moderation(db, self.sanctions, self.gateway.enforce)
         self.places = PlaceWriter(db, collect=self.gateway.note_places)
-        self.gateway.admission = StoredAdmission(db, profiles, self.layout.name)
+        self.city.open(await load_zone_records(db), time.time())
+        self.intents = IntentRunner(db, self.gateway.send_to, self.city.notify)
+        self.gateway.submit_intents = self.intents.submit
+        self.gateway.admission = StoredAdmission(db, profiles)
         self.gateway.moderation = moderation
         self.gateway.places = self.places
         IdentityApi(
@@ -125,6 +124,7 @@ class PlazaServer:
         await self.http.start()
         self.loop.start()
         self.places.start()
+        self.intents.start()
         self.ready = True
         log.info(
             "plaza serving http://%s:%d and %s",
@@ -149,6 +149,8 @@ class PlazaServer:
             self._key_refresher.cancel()
         await self.gateway.close(code, reason)
         await self.loop.stop()
+        if self.intents is not None:
+            await self.intents.stop()
         if self.places is not None:
             await self.places.stop()
         await self.http.close()
@@ -170,6 +172,8 @@ class PlazaServer:
         router.add("GET", "/readyz", self._readyz)
         router.add("GET", "/metrics", self._metrics)
         router.add("GET", "/api/config", self._api_config)
+        router.add("GET", "/api/zones", self._api_zones)
+        router.add("GET", "/api/zones/scene", self._api_zone_scene)
         router.add("POST", "/api/auth/guest", self._guest)
         router.add("GET", "/.well-known/jwks.json", self._jwks)
         # Everything else that is a GET is the web client: /, /2d and their files.
@@ -197,10 +201,21 @@ class PlazaServer:
                 "ws_url": self.ws_url,
                 "subprotocol": SUBPROTOCOL,
                 "tick_rate": self.config.tick_rate,
-                "zone": self.layout.to_wire(),
-                "scene": self.layout.scene(),
+                "zone": self.entrance.layout.to_wire(),
+                "scene": self.entrance.layout.scene(),
             }
         )
+
+    async def _api_zones(self, request: Request) -> Response:
+        return Response.json({"entrance": self.config.entrance, "zones": self.city.directory()})
+
+    async def _api_zone_scene(self, request: Request) -> Response:
+        name = request.query.get("name", "")
+        layout = self.city.layout(name)
+        if layout is None:
+            known = ", ".join(sorted(self.city.zones))
+            raise HttpError(404, "not_found", f"no zone {name!r}; zones: {known}")
+        return Response.json({"zone": layout.to_wire(), "scene": layout.scene()})
 
     async def _guest(self, request: Request) -> Response:
         if self.verifier.builtin is None or not self.config.guests:

@@ -94,10 +94,13 @@ def _bench_web(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``plaza``."""
-    parser = argparse.ArgumentParser(prog="plaza", description="Plaza civic metaverse server")
+    # No abbreviations: a retired option (say, --zone) must fail, not match a longer one.
+    parser = argparse.ArgumentParser(
+        prog="plaza", description="Plaza civic metaverse server", allow_abbrev=False
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the server")
+    serve = commands.add_parser("serve", help="run the server", allow_abbrev=False)
     add_serve_arguments(serve)
     serve.set_defaults(run=_serve)
 

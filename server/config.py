@@ -13,9 +13,7 @@ from world.interest import MAX_VISIBLE
 __all__ = ["ServerConfig", "add_database_argument", "add_serve_arguments", "config_from_args"]
 
 _DEFAULT_WEB_ROOT = pathlib.Path(__file__).resolve().parent.parent / "clients" / "web" / "dist"
-_DEFAULT_ZONE = (
-    pathlib.Path(__file__).resolve().parent.parent / "assets" / "zones" / "seoul_plaza.json"
-)
+_DEFAULT_ZONES_DIR = pathlib.Path(__file__).resolve().parent.parent / "assets" / "zones"
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,12 @@ class ServerConfig:
     # Avatars each observer sees at most (the K nearest).
     max_visible: int = 50
     data_dir: pathlib.Path = pathlib.Path("data")
-    zone_file: pathlib.Path = _DEFAULT_ZONE
+    # Where the layouts of the built-in zones (and of zones without their own) live.
+    zones_dir: pathlib.Path = _DEFAULT_ZONES_DIR
+    # The zone every citizen enters first.
+    entrance: str = "seoul_plaza"
+    # Avatars per zone instance for every zone (None: each zone's own capacity).
+    instance_capacity: int | None = None
     public_ws_url: str | None = None
     # None: the embedded PostgreSQL in data_dir/postgres.
     database_url: str | None = None
@@ -97,10 +100,22 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="data folder (PLAZA_DATA_DIR)",
     )
     parser.add_argument(
-        "--zone",
+        "--zones-dir",
         type=pathlib.Path,
-        default=pathlib.Path(_env("PLAZA_ZONE", str(_DEFAULT_ZONE))),
-        help="zone layout JSON (PLAZA_ZONE)",
+        default=pathlib.Path(_env("PLAZA_ZONES_DIR", str(_DEFAULT_ZONES_DIR))),
+        help="folder of zone layouts, <zone>.json (PLAZA_ZONES_DIR)",
+    )
+    parser.add_argument(
+        "--entrance",
+        default=_env("PLAZA_ENTRANCE", "seoul_plaza"),
+        help="the zone everyone enters first (PLAZA_ENTRANCE)",
+    )
+    parser.add_argument(
+        "--instance-capacity",
+        type=int,
+        default=os.environ.get("PLAZA_INSTANCE_CAPACITY") or None,
+        help="avatars per zone instance, for every zone; unset: each zone's own "
+        "(PLAZA_INSTANCE_CAPACITY)",
     )
     parser.add_argument(
         "--public-ws-url",
@@ -169,6 +184,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit(f"--max-visible must be within 1..{MAX_VISIBLE}, got {args.max_visible}")
     if not 1 <= args.capacity <= MAX_CAPACITY:
         raise SystemExit(f"--capacity must be within 1..{MAX_CAPACITY}, got {args.capacity}")
+    if args.instance_capacity is not None and not 1 <= args.instance_capacity <= MAX_CAPACITY:
+        raise SystemExit(
+            f"--instance-capacity must be within 1..{MAX_CAPACITY}, got {args.instance_capacity}"
+        )
     for name in ("http_port", "ws_port"):
         port = getattr(args, name)
         if not 0 <= port <= 65535:
@@ -181,7 +200,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         capacity=args.capacity,
         max_visible=args.max_visible,
         data_dir=args.data_dir,
-        zone_file=args.zone,
+        zones_dir=args.zones_dir,
+        entrance=args.entrance,
+        instance_capacity=args.instance_capacity,
         public_ws_url=args.public_ws_url,
         database_url=args.database_url,
         oidc_issuer=args.oidc_issuer,

@@ -2,7 +2,8 @@
 
 Data flow (docs/architecture.md): the upgrade is authenticated before any world state is
 sent; each received message is rate-limited, decoded by the sans-I/O codec and pushed into
-the world's inbox; once per tick ``deliver`` hands the step's frames to each client's link.
+the city (moves and poses to the avatar's instance, chat and zone requests to the tick);
+once per tick ``deliver`` hands the step's messages and frames to each client's link.
 A bad message gets an ERROR reply and costs the connection part of its abuse budget; an
 exhausted budget closes it with 1008. Nothing a client sends reaches another client's
 session except through the world step. Every callback here is synchronous: the transport
@@ -14,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
+import re
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import numpy as np
 from websockets.http11 import Request, Response
 
 from server.admission import Admission, JoinPlan, token_plan
@@ -34,6 +36,7 @@ from server.presence import Presence
 from server.ratelimit import TokenBucket
 from server.session_requests import SessionRequests
 from server.ws_transport import WebSocketConnection, WebSocketListener
+from world.city import City, CityStepResult
 from world.codec import (
     Moderate,
     Move,
@@ -46,9 +49,11 @@ from world.codec import (
     encode_pong,
     encode_token_expiring,
 )
+from world.codec_social import Block, Report, Say, ZoneRequest
 from world.inbox import JoinRequest, ResumeRequest
+from world.intents import Persist
+from world.members import Member
 from world.protocol import SUBPROTOCOL, CloseCode, ErrorCode, Opcode
-from world.world import StepResult, World
 
 __all__ = [
     "ABUSE_BUDGET",
@@ -95,7 +100,22 @@ _OPCODES = {
     Ping: int(Opcode.PING),
     Renew: int(Opcode.RENEW),
     Moderate: int(Opcode.MODERATE),
+    Say: int(Opcode.SAY),
+    Block: int(Opcode.BLOCK),
+    Report: int(Opcode.REPORT),
+    ZoneRequest: int(Opcode.ZONE),
 }
+_CITY_REQUESTS = (Say, Block, Report, ZoneRequest)
+# ?party=<code> in the WebSocket URL: friends who use the same code share an instance.
+_PARTY = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What the upgrade established: who, and the party they enter with."""
+
+    identity: Identity
+    party: str | None = None
 
 
 @dataclass(eq=False)
@@ -105,6 +125,7 @@ class Session:
     connection: WebSocketConnection
     identity: Identity
     ticket: int
+    party: str | None = None
     avatar_id: int = 0
     held_since: float | None = None
     rate: TokenBucket = field(default_factory=lambda: TokenBucket(INPUT_RATE_PER_S, INPUT_BURST))
@@ -132,11 +153,11 @@ class Session:
 
 
 class Gateway:
-    """WebSocket endpoint feeding one ``World``'s inbox and delivering its frames."""
+    """WebSocket endpoint feeding the ``City`` and delivering its messages and frames."""
 
     def __init__(
         self,
-        world: World,
+        city: City,
         verifier: TokenVerifier,
         metrics: Registry,
         *,
@@ -144,15 +165,15 @@ class Gateway:
         admission: Admission | None = None,
         moderation: Moderation | None = None,
         places: PlaceWriter | None = None,
-        zone: str = "",
     ) -> None:
-        self.world = world
+        self.city = city
         self.verifier = verifier
         self.sanctions = sanctions or SanctionList()
         self.admission = admission
         self.moderation = moderation
         self.places = places
-        self.zone = zone
+        # Carries out the world's persist intents (set when the database is open).
+        self.submit_intents: Callable[[list[Persist]], None] | None = None
         self.sessions: dict[int, Session] = {}
         self.presence: Presence[Session] = Presence(self._leave)
         self.accepting = True
@@ -230,23 +251,30 @@ class Gateway:
         token = token_from_request(headers, query)
         if token is None:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "missing token")
+        party = query.get("party")
+        if party is not None and not _PARTY.fullmatch(party):
+            return self._refuse(
+                connection,
+                HTTPStatus.BAD_REQUEST,
+                "party must be 1 to 32 characters A-Z, a-z, 0-9, _ or -",
+            )
         try:
             identity = self.verifier.verify(token)
         except UnknownKeyError:
-            return self._authorize_after_refresh(connection, token)
+            return self._authorize_after_refresh(connection, token, party)
         except AuthError as exc:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
-        return self._admit(connection, identity)
+        return self._admit(connection, Upgrade(identity, party))
 
     async def _authorize_after_refresh(
-        self, connection: WebSocketConnection, token: str
+        self, connection: WebSocketConnection, token: str, party: str | None
     ) -> Response | None:
         await self.verifier.refresh_keys()
         try:
             identity = self.verifier.verify(token)
         except AuthError as exc:
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
-        return self._admit(connection, identity)
+        return self._admit(connection, Upgrade(identity, party))
 
     def refusal(self, identity: Identity) -> tuple[HTTPStatus, str, str] | None:
         """Why ``identity`` would be refused at the upgrade now: (status, code, reason), or
@@ -258,18 +286,16 @@ class Gateway:
         if ban is not None:
             return HTTPStatus.FORBIDDEN, "banned", ban.describe()
         resuming = identity.subject in self.presence.live or self.presence.waiting(identity.subject)
-        if not resuming and (
-            self.world.table.count + len(self._joining) >= self.world.table.capacity
-        ):
+        if not resuming and self.city.count + len(self._joining) >= self.city.capacity:
             return HTTPStatus.SERVICE_UNAVAILABLE, "full", "the world is full; try again shortly"
         return None
 
-    def _admit(self, connection: WebSocketConnection, identity: Identity) -> Response | None:
-        refused = self.refusal(identity)
+    def _admit(self, connection: WebSocketConnection, upgrade: Upgrade) -> Response | None:
+        refused = self.refusal(upgrade.identity)
         if refused is not None:
             status, _, reason = refused
             return self._refuse(connection, status, reason)
-        connection.context = identity
+        connection.context = upgrade
         return None
 
     def _refuse(self, connection: WebSocketConnection, status: HTTPStatus, reason: str) -> Response:
@@ -283,9 +309,10 @@ class Gateway:
     def on_open(self, connection: WebSocketConnection) -> None:
         """Take over the user's avatar if it is still here; otherwise ask for a new one.
         WELCOME follows in ``deliver``."""
-        identity = connection.context
-        assert isinstance(identity, Identity)
-        session = Session(connection, identity, next(self._tickets))
+        upgrade = connection.context
+        assert isinstance(upgrade, Upgrade)
+        identity = upgrade.identity
+        session = Session(connection, identity, next(self._tickets), upgrade.party)
         connection.context = session
         subject = identity.subject
         self.arm_expiry(session)
@@ -311,7 +338,7 @@ class Gateway:
         # A resume in flight stays listed: deliver() then sees it was replaced and leaves
         # the avatar to the newer connection.
         if not older.resuming and self._joining.pop(older.ticket, None) is not None:
-            self.world.inbox.cancel_join(older.ticket)
+            self.city.inbox.cancel_join(older.ticket)
         self.close_session(older, CloseCode.SESSION_REPLACED, "signed in on another connection")
         return avatar_id
 
@@ -319,7 +346,7 @@ class Gateway:
         session.resuming = avatar_id
         self._resumes[session.ticket] = (session.identity.subject, avatar_id)
         self._joining[session.ticket] = session
-        self.world.inbox.request_resume(ResumeRequest(session.ticket, avatar_id))
+        self.city.inbox.request_resume(ResumeRequest(session.ticket, avatar_id))
 
     async def _prepare_and_join(self, session: Session) -> None:
         assert self.admission is not None
@@ -332,8 +359,16 @@ class Gateway:
             self._request_join(session, plan)
 
     def _request_join(self, session: Session, plan: JoinPlan) -> None:
-        request = JoinRequest(session.ticket, plan.description, plan.place)
-        if not self.world.inbox.request_join(request):
+        identity = session.identity
+        member = Member(identity.subject, str(identity.role), plan.locale, session.party)
+        if plan.data is not None:
+            member.blocked, member.records = plan.data.blocked, plan.data.records
+        mute = self.sanctions.find(identity.subject, "mute")
+        if mute is not None:
+            member.muted_until = math.inf if mute.expires_at is None else mute.expires_at
+            member.mute_reason = mute.reason
+        request = JoinRequest(session.ticket, plan.description, plan.place, plan.zone, member)
+        if not self.city.inbox.request_join(request):
             self.close_session(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
             return
         self._joining[session.ticket] = session
@@ -368,7 +403,7 @@ class Gateway:
 
     def _join_timeout(self, session: Session) -> None:
         if self._joining.pop(session.ticket, None) is not None:
-            self.world.inbox.cancel_join(session.ticket)
+            self.city.inbox.cancel_join(session.ticket)
             self.close_session(session, CloseCode.TRY_AGAIN_LATER, _BUSY_REASON)
 
     def on_closed(self, connection: WebSocketConnection) -> None:
@@ -394,7 +429,7 @@ class Gateway:
         if session.resuming and not session.avatar_id:
             return  # deliver() puts the avatar back to waiting when its WELCOME comes
         if self._joining.pop(session.ticket, None) is not None:
-            self.world.inbox.cancel_join(session.ticket)
+            self.city.inbox.cancel_join(session.ticket)
         if not session.avatar_id:
             return
         self.sessions.pop(session.avatar_id, None)
@@ -408,44 +443,45 @@ class Gateway:
 
     def _leave(self, subject: str, avatar_id: int) -> None:
         self._note_place(subject, avatar_id)
-        self.world.inbox.request_leave(avatar_id)
+        self.city.inbox.request_leave(avatar_id)
 
     def _note_place(self, subject: str, avatar_id: int) -> None:
         if self.places is None:
             return
-        table = self.world.table
-        row = table.row_of(avatar_id)
-        if row >= 0:
-            x, y, z = (float(v) for v in table.position[row])
-            self.places.note(subject, Place(self.zone, x, y, z, float(table.yaw[row])))
+        place = self.city.place_of(avatar_id)
+        if place is not None:
+            self.places.note(subject, Place(*place))
 
     def note_places(self) -> None:
         """Note where every connected avatar stands (called before each write-behind flush).
 
-        One gather for all avatars; this runs on the event loop between ticks, so with
+        One gather per instance; this runs on the event loop between ticks, so with
         thousands connected it must stay a few milliseconds.
         """
         if self.places is None or not self.sessions:
             return
-        table = self.world.table
-        sessions = list(self.sessions.items())
-        ids = np.fromiter((a for a, _ in sessions), dtype=np.int64, count=len(sessions))
-        rows = table.rows_of(ids)
-        live = rows >= 0
-        positions = table.position[rows[live]].tolist()
-        yaws = table.yaw[rows[live]].tolist()
-        subjects = [
-            s.identity.subject for (_, s), ok in zip(sessions, live.tolist(), strict=True) if ok
-        ]
-        note, zone = self.places.note, self.zone
-        for subject, (x, y, z), yaw in zip(subjects, positions, yaws, strict=True):
-            note(subject, Place(zone, x, y, z, yaw))
+        sessions = self.sessions
+        note = self.places.note
+        for avatar_id, zone, x, y, z, yaw in self.city.places():
+            session = sessions.get(avatar_id)
+            if session is not None:
+                note(session.identity.subject, Place(zone, x, y, z, yaw))
 
     # -- moderation -------------------------------------------------------------------------
 
     def enforce(self, sanction: Sanction) -> None:
-        """A ban takes effect now: the user's connection closes and the avatar leaves."""
-        if sanction.kind != "ban":
+        """A sanction was issued or lifted: the user's live state follows the sanction list.
+        A ban closes the connection and the avatar leaves; a mute silences the chat."""
+        subject = sanction.subject
+        if sanction.kind == "mute":
+            mute = self.sanctions.find(subject, "mute")
+            if mute is None:
+                self.city.set_mute(subject, 0.0, "")
+            else:
+                until = math.inf if mute.expires_at is None else mute.expires_at
+                self.city.set_mute(subject, until, mute.reason)
+            return
+        if sanction.kind != "ban" or self.sanctions.find(subject, "ban") is None:
             return
         session = self.presence.live.get(sanction.subject)
         if session is not None:
@@ -524,11 +560,17 @@ class Gateway:
             )
             return
         elif kind is Move:
-            self.world.inbox.push_move(session.avatar_id, message)  # type: ignore[arg-type]
+            self.city.push_move(session.avatar_id, message)  # type: ignore[arg-type]
         elif kind is Pose:
-            self.world.inbox.push_pose(session.avatar_id, message)  # type: ignore[arg-type]
-        else:
+            self.city.push_pose(session.avatar_id, message)  # type: ignore[arg-type]
+        elif kind is Moderate:
             self.requests.moderate(session, message)  # type: ignore[arg-type]
+        elif not self.city.post(session.avatar_id, message):
+            self._m_dropped.inc(reason="busy")
+            connection.send_now(
+                encode_error(ErrorCode.INBOX_FULL, "server busy; try again", _OPCODES[kind])
+            )
+            return
         self._inputs[kind] += 1
 
     def close_session(self, session: Session, code: CloseCode, reason: str) -> None:
@@ -545,13 +587,13 @@ class Gateway:
 
     def hold_busy(self, now: float) -> None:
         """Before a step: hold the frames of clients whose send buffer is still full."""
-        inbox = self.world.inbox
+        city = self.city
         for avatar_id, session in self.sessions.items():
             buffered = session.link.buffered()
             if buffered <= SEND_HIGH_WATER_BYTES:
                 session.held_since = None
                 continue
-            inbox.hold(avatar_id)
+            city.hold(avatar_id)
             self._m_held.inc()
             if session.held_since is None:
                 session.held_since = now
@@ -560,7 +602,12 @@ class Gateway:
                     session, CloseCode.SLOW_CONSUMER, "not reading frames; disconnected"
                 )
 
-    def deliver(self, result: StepResult) -> None:
+    def send_to(self, avatar_id: int, data: bytes) -> bool:
+        """Send one message to the avatar's connection now, if it is connected."""
+        session = self.sessions.get(avatar_id)
+        return session is not None and session.link.send_now(data)
+
+    def deliver(self, result: CityStepResult) -> None:
         """Hand a step's output to the connections; never awaits."""
         for ticket, avatar_id, welcome in result.joined:
             session = self._joining.pop(ticket, None)
@@ -574,7 +621,7 @@ class Gateway:
                     self.presence.detach(resume[0], avatar_id)
                 else:
                     # The connection went away while queued: free the avatar again.
-                    self.world.inbox.request_leave(avatar_id)
+                    self.city.inbox.request_leave(avatar_id)
                 continue
             session.avatar_id = avatar_id
             session.resuming = 0
@@ -603,11 +650,16 @@ class Gateway:
             if session is not None and session.link.send_now(data):
                 sent += len(data)
         frames = 0
-        for avatar_id, frame in result.frames:
-            session = sessions.get(avatar_id)
-            if session is not None and session.link.send_now(frame):
-                frames += 1
-                sent += len(frame)
+        for instance_frames in result.frames:
+            for avatar_id, frame in instance_frames:
+                session = sessions.get(avatar_id)
+                if session is not None and session.link.send_now(frame):
+                    frames += 1
+                    sent += len(frame)
+        if result.intents and self.submit_intents is not None:
+            self.submit_intents(result.intents)
+        for error in result.errors:
+            log.error("%s", error)
         self._m_frames.inc(frames)
         self._m_bytes.inc(sent)
         # Per-message counters are summed here, once per tick, instead of per message.

@@ -270,5 +270,8 @@ class Moderation:
 
         result, made = await self.db.run(work, deadline_s=DURABLE_DEADLINE_S)
         if made:
-            self.sanctions.remove(sanction_id)
+            lifted = self.sanctions.remove(sanction_id)
+            if lifted is not None:
+                # Live sessions follow the list: a lifted mute lets the user speak again.
+                self._on_sanction(lifted)
         return bool(result["lifted"])

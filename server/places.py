@@ -18,7 +18,7 @@ import asyncpg
 
 from server.db.database import Database, DatabaseUnavailable, is_transient
 
-__all__ = ["FLUSH_INTERVAL_S", "Place", "PlaceWriter", "load_place"]
+__all__ = ["FLUSH_INTERVAL_S", "Place", "PlaceWriter", "load_last_place"]
 
 log = logging.getLogger("plaza.places")
 
@@ -41,13 +41,9 @@ class Place:
     yaw: float
 
 
-async def load_place(db: Database, subject: str, zone: str) -> Place | None:
-    """The last saved place of ``subject`` in ``zone``, if any."""
-    rows = await db.fetch(
-        "SELECT zone, x, y, z, yaw FROM last_places WHERE subject = $1 AND zone = $2",
-        subject,
-        zone,
-    )
+async def load_last_place(db: Database, subject: str) -> Place | None:
+    """Where ``subject`` last stood (in whichever zone), if saved."""
+    rows = await db.fetch("SELECT zone, x, y, z, yaw FROM last_places WHERE subject = $1", subject)
     if not rows:
         return None
     r = rows[0]

@@ -1,4 +1,4 @@
-"""The fixed-rate tick: step the world, deliver the result, keep time.
+"""The fixed-rate tick: step the city, deliver the result, keep time.
 
 Ticks are scheduled against an absolute timeline (start + n / rate), so small delays do not
 accumulate into drift. A tick that overruns its slot is followed immediately by the next;
@@ -15,7 +15,7 @@ import time
 
 from server.gateway import Gateway
 from server.metrics import Registry
-from world.world import World
+from world.city import City
 
 __all__ = ["TICK_BUCKETS_S", "WorldLoop"]
 
@@ -30,10 +30,10 @@ TICK_BUCKETS_S = (
 
 
 class WorldLoop:
-    """Runs ``World.step`` at ``tick_rate`` Hz and hands the result to the gateway."""
+    """Runs ``City.step`` at ``tick_rate`` Hz and hands the result to the gateway."""
 
-    def __init__(self, world: World, gateway: Gateway, metrics: Registry, tick_rate: float) -> None:
-        self.world = world
+    def __init__(self, city: City, gateway: Gateway, metrics: Registry, tick_rate: float) -> None:
+        self.city = city
         self.gateway = gateway
         self.interval = 1.0 / tick_rate
         self._stopping = asyncio.Event()
@@ -42,20 +42,22 @@ class WorldLoop:
             "plaza_tick_seconds", "Time to step the world and deliver frames", TICK_BUCKETS_S
         )
         self._m_step = metrics.histogram(
-            "plaza_step_seconds", "Time inside World.step", TICK_BUCKETS_S
+            "plaza_step_seconds", "Time inside City.step", TICK_BUCKETS_S
         )
         self._m_overruns = metrics.counter(
             "plaza_tick_overruns_total", "Tick slots skipped because a tick ran late"
         )
         self._m_ticks = metrics.counter("plaza_ticks_total", "Ticks run")
         avatars = metrics.gauge("plaza_avatars", "Avatars in the world")
-        avatars.set_function(lambda: float(self.world.table.count))
-        counters = world.inbox.counters
+        avatars.set_function(lambda: float(self.city.count))
+        instances = metrics.gauge("plaza_zone_instances", "Zone instances open")
+        instances.set_function(lambda: float(sum(len(z.instances) for z in city.zones.values())))
+        counters = city.inbox.counters
         # The inbox's drop policy, visible: inputs replaced by newer ones, joins turned away.
         coalesced = metrics.gauge(
             "plaza_inbox_coalesced", "Moves and poses replaced by a newer one before a tick, so far"
         )
-        coalesced.set_function(lambda: float(counters.coalesced))
+        coalesced.set_function(lambda: float(city.coalesced))
         refused = metrics.gauge(
             "plaza_inbox_joins_refused", "Join requests refused because the queue was full, so far"
         )
@@ -89,7 +91,7 @@ class WorldLoop:
                 self.tick_once(time.time())
             except Exception:
                 # A bug in one tick must not take the world down; it is logged loudly.
-                log.exception("tick %d failed", self.world.tick)
+                log.exception("tick %d failed", self.city.tick)
             self._m_tick.observe(time.perf_counter() - t0)
             slot += 1
             behind = int((loop.time() - start) / self.interval) - slot
@@ -100,7 +102,7 @@ class WorldLoop:
     def tick_once(self, now: float) -> None:
         """One tick: hold busy clients, step, deliver."""
         self.gateway.hold_busy(now)
-        result = self.world.step(now)
+        result = self.city.step(now)
         self._m_step.observe(result.timings.total)
         self.gateway.deliver(result)
         self._m_ticks.inc()

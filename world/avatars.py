@@ -3,9 +3,10 @@
 Rows ``0..count-1`` are the live avatars, packed densely so the hot path works on plain
 slices (the "live view") without masks. Leaving is an O(1) swap-remove: the last row moves
 into the hole. Because rows move, the outside world names an avatar by its public id, a
-generational handle: ``id = generation << handle_bits | handle``. A handle is reused only with
-a new generation, so a stale id never reaches a newcomer, and the id-to-row map is two
-handle-sized arrays instead of a dictionary (lookups vectorise with a mask and a shift).
+generational slot of an ``IdSpace`` (``world.avatar_ids``), which also maps ids to rows. A
+table has its own id space, or shares one with the other instances of a city so that an
+avatar keeps its id when it moves between them. Per-avatar side tables (interest, encoder)
+are indexed by *handle*, a small number local to this table.
 
 Only this module changes row layout; other modules write fields through the live view.
 """
@@ -21,13 +22,12 @@ import msgpack
 import numpy as np
 import numpy.typing as npt
 
+from world.avatar_ids import IdSpace
 from world.quantize import BODY_STATE_BYTES, POSE_JOINTS, POSE_STATE_BYTES
 
 __all__ = ["MAX_CAPACITY", "AvatarDescription", "AvatarTable"]
 
-# Ids are u32 on the wire; the generation must stay at least 1 so 0 can mean "no avatar".
 MAX_CAPACITY = 1 << 20
-_ID_SPACE = 1 << 32
 
 IntArray = npt.NDArray[np.int64]
 
@@ -54,7 +54,7 @@ class AvatarDescription:
 class AvatarTable:
     """Structure-of-arrays storage for up to ``capacity`` avatars with O(1) add and remove."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, ids: IdSpace | None = None) -> None:
         if not 1 <= capacity <= MAX_CAPACITY:
             raise ValueError(f"capacity must be within 1..{MAX_CAPACITY}, got {capacity}")
         self.capacity = capacity
@@ -99,16 +99,14 @@ class AvatarTable:
             self.ids,
             self.handles,
         ]
-        # A power-of-two handle space turns id -> handle into a mask instead of a division.
+        # Handles index per-avatar side tables (interest, encoder) and stay local to this
+        # table; ids may come from a space shared with other tables (see world.avatar_ids).
+        self._own_ids = ids is None
+        self.id_space = IdSpace(capacity) if ids is None else ids
+        self.owner = self.id_space.new_owner()
         self.handle_bits = max(1, (capacity - 1).bit_length())
-        self._handle_mask = (1 << self.handle_bits) - 1
         self._handle_row = np.full(1 << self.handle_bits, -1, dtype=np.int64)
-        self._handle_gen = np.ones(1 << self.handle_bits, dtype=np.int64)
-        # First in, first out: a freed handle waits behind every other free one, so an id's
-        # generation wraps only after 2**32 / capacity reuses of its handle *and* of all
-        # others, long after any client could still hold the old id.
-        self._free: deque[int] = deque(range(capacity))
-        self._max_generation = (_ID_SPACE - 1) >> self.handle_bits
+        self._free_handles: deque[int] = deque(range(capacity))
         # Counts removals, so observers can skip looking for departures when there were none.
         self.removals = 0
         self.descriptions: dict[int, AvatarDescription] = {}
@@ -131,15 +129,33 @@ class AvatarTable:
         """True when no row is free."""
         return self.count >= self.capacity
 
-    def add(self, description: AvatarDescription, position: npt.ArrayLike, yaw: float = 0.0) -> int:
-        """Append an avatar and return its public id. Raises ``OverflowError`` when full."""
-        if not self._free:
+    def add(
+        self,
+        description: AvatarDescription,
+        position: npt.ArrayLike,
+        yaw: float = 0.0,
+        avatar_id: int = 0,
+    ) -> int:
+        """Append an avatar and return its public id. Raises ``OverflowError`` when full.
+
+        A table with its own id space allocates the id; a table sharing one is given an
+        id allocated from it (an avatar arriving from another instance keeps its id).
+        """
+        if not self._free_handles:
             raise OverflowError("avatar table is full")
-        handle = self._free.popleft()
+        if self._own_ids:
+            avatar_id = self.id_space.allocate()
+            # Both free lists are first in, first out and freed together, so with its own
+            # space the id's slot is always the handle (tests rely on id & mask == handle).
+            handle = self._free_handles.popleft()
+        else:
+            if self.id_space.owner_of(avatar_id) != -1 or not self.id_space.is_live(avatar_id):
+                raise ValueError(f"avatar id {avatar_id} is not free to place")
+            handle = self._free_handles.popleft()
         row = self.count
         self.count += 1
-        avatar_id = (int(self._handle_gen[handle]) << self.handle_bits) | handle
         self._handle_row[handle] = row
+        self.id_space.bind(avatar_id, self.owner, row)
         for column in self._columns:
             column[row] = 0
         self.position[row] = position
@@ -156,7 +172,11 @@ class AvatarTable:
         return avatar_id
 
     def remove(self, avatar_id: int) -> bool:
-        """Swap-remove an avatar by id. Returns False if the id is not live."""
+        """Swap-remove an avatar by id. Returns False if the id is not live here.
+
+        A table with its own id space releases the id; with a shared space the id stays
+        allocated (unplaced) until its owner releases it, so it can move to another table.
+        """
         row = self.row_of(avatar_id)
         if row < 0:
             return False
@@ -166,39 +186,34 @@ class AvatarTable:
             for column in self._columns:
                 column[row] = column[last]
             self._handle_row[self.handles[row]] = row
+            self.id_space.set_row(int(self.ids[row]), row)
         self.count = last
         self._handle_row[handle] = -1
-        generation = int(self._handle_gen[handle]) + 1
-        self._handle_gen[handle] = 1 if generation > self._max_generation else generation
-        self._free.append(handle)
+        self._free_handles.append(handle)
+        if self._own_ids:
+            self.id_space.release(avatar_id)
+        else:
+            self.id_space.unbind(avatar_id)
         self.removals += 1
         del self.descriptions[avatar_id]
         return True
 
     def row_of(self, avatar_id: int) -> int:
         """The current row of a live avatar id, or -1."""
-        if avatar_id <= 0:
-            return -1
-        handle, generation = avatar_id & self._handle_mask, avatar_id >> self.handle_bits
-        if self._handle_gen[handle] != generation:
-            return -1
-        return int(self._handle_row[handle])
+        return self.id_space.row_of(avatar_id, self.owner)
 
     def handle_of(self, avatar_id: int) -> int:
         """The handle of a live avatar id, or -1. Handles index per-avatar side tables."""
-        return avatar_id & self._handle_mask if self.row_of(avatar_id) >= 0 else -1
+        row = self.row_of(avatar_id)
+        return int(self.handles[row]) if row >= 0 else -1
 
     def rows_of(self, avatar_ids: IntArray) -> IntArray:
         """Vectorised ``row_of``: -1 where an id is 0, stale or unknown."""
-        ids = np.asarray(avatar_ids, dtype=np.int64)
-        handles = ids & self._handle_mask
-        live = (self._handle_gen[handles] == (ids >> self.handle_bits)) & (ids > 0)
-        return np.where(live, self._handle_row[handles], -1)
+        return self.id_space.rows_of(avatar_ids, self.owner)
 
     def rows_of_live(self, avatar_ids: IntArray) -> IntArray:
         """``rows_of`` for ids known to be live or 0 (no departures since they were checked)."""
-        ids = np.asarray(avatar_ids, dtype=np.int64)
-        return np.where(ids > 0, self._handle_row[ids & self._handle_mask], -1)
+        return self.id_space.rows_of_live(avatar_ids)
 
     def rows_by_handle(self, handles: IntArray) -> IntArray:
         """Rows of the given handles, -1 for a free handle."""

@@ -17,6 +17,14 @@ from typing import Any, NamedTuple
 
 import msgpack
 
+from world.codec_social import (
+    ChatMessage,
+    EnterZone,
+    SocialMessage,
+    ZoneEvent,
+    decode_social,
+    encode_social,
+)
 from world.protocol import (
     FLAG_MASK_CLIENT,
     MAX_CLIENT_FRAME_BYTES,
@@ -140,7 +148,9 @@ MODERATE_ACTIONS = ("ban", "mute", "lift")
 # The RESULT of a RENEW carries this request id; other requests may not use it.
 RENEW_REQUEST_ID = "renew"
 
-ClientMessage = Move | Pose | Ping | Renew | Moderate
+_SOCIAL_OPCODES = frozenset({Opcode.SAY, Opcode.BLOCK, Opcode.REPORT, Opcode.ZONE})
+
+ClientMessage = Move | Pose | Ping | Renew | Moderate | SocialMessage
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,18 @@ class Result:
     detail: Any
 
 
-ServerMessage = Welcome | WorldFrame | Correction | Pong | ErrorMessage | TokenExpiring | Result
+ServerMessage = (
+    Welcome
+    | WorldFrame
+    | Correction
+    | Pong
+    | ErrorMessage
+    | TokenExpiring
+    | Result
+    | ChatMessage
+    | ZoneEvent
+    | EnterZone
+)
 
 _packer_options: dict[str, Any] = {"use_bin_type": True}
 
@@ -403,6 +424,8 @@ def decode_client(data: bytes | bytearray | memoryview | str) -> ClientMessage:
     if op == Opcode.MODERATE:
         _arity(msg, 4, "[5, request_id, action, args]")
         return _moderate(msg)
+    if op in _SOCIAL_OPCODES:
+        return decode_social(msg)
     raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown opcode {op}", op)
 
 
@@ -431,6 +454,8 @@ def encode_client(message: ClientMessage) -> bytes:
         body = [int(Opcode.PING), message.client_time]
     elif isinstance(message, Renew):
         body = [int(Opcode.RENEW), message.token]
+    elif not isinstance(message, Moderate):
+        return encode_social(message)
     else:
         args: dict[str, Any] = {}
         if message.action == "lift":
@@ -499,6 +524,13 @@ def decode_server(data: bytes | bytearray | memoryview) -> ServerMessage:
         if op == Opcode.RESULT:
             _, request_id, ok, detail = msg
             return Result(request_id, bool(ok), detail)
+        if op == Opcode.CHAT:
+            return ChatMessage(dict(msg[1]))
+        if op == Opcode.ZONE_EVENT:
+            _, zone, kind, data = msg
+            return ZoneEvent(zone, kind, data)
+        if op == Opcode.ENTER_ZONE:
+            return EnterZone(dict(msg[1]))
     except (ValueError, IndexError, TypeError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"bad server message {op}: {exc}", op) from None
     raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown server opcode {op}", op)

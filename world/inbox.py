@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from world.avatars import AvatarDescription
 from world.codec import Move, Pose
+from world.members import Member
 
 __all__ = [
     "MAX_JOINS_PER_TICK",
@@ -38,12 +39,16 @@ class JoinRequest:
     """A connection asking for an avatar. ``ticket`` is the gateway's name for the connection.
 
     ``place`` (x, y, z, yaw in zone coordinates) is where the user last stood, if known: the
-    avatar starts there (clamped to the zone) instead of at a spawn point.
+    avatar starts there (clamped to the zone) instead of at a spawn point. ``zone`` names
+    the zone of that place; a city starts the avatar in its entrance zone without one.
+    ``member`` is the user as zones and chat see them (a standalone world ignores it).
     """
 
     ticket: int
     description: AvatarDescription
     place: tuple[float, float, float, float] | None = None
+    zone: str | None = None
+    member: Member | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from client input, of ``move_budget`` and of ``last_seq``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,11 +78,14 @@ def apply_moves(
     moves: MoveBatch,
     bounds_min: FloatArray,
     bounds_max: FloatArray,
+    walkable: Callable[[FloatArray], npt.NDArray[np.bool_]] | None = None,
 ) -> tuple[IntArray, Corrections]:
     """Apply validated moves. Returns the rows whose body state changed, and the corrections.
 
     A move whose seq is not newer than the last accepted one is stale (reordered or replayed)
-    and ignored without a correction.
+    and ignored without a correction. With ``walkable`` (the layout's walk areas), a step
+    from walkable ground onto ground that is not stays where it started, corrected; an
+    avatar already off it may always walk (back).
     """
     fresh = moves.seq > table.last_seq[moves.rows]
     rows = moves.rows[fresh]
@@ -96,6 +100,10 @@ def apply_moves(
     allowed = start + step * scale[:, None]
     clamped = np.clip(allowed, bounds_min, bounds_max)
     outside = np.any(clamped != allowed, axis=1)
+    blocked = np.zeros(len(rows), dtype=np.bool_)
+    if walkable is not None and len(rows):
+        blocked = ~walkable(clamped) & walkable(start)
+        clamped[blocked] = start[blocked]
 
     table.position[rows] = clamped
     table.yaw[rows] = moves.yaw[fresh]
@@ -105,6 +113,9 @@ def apply_moves(
     table.move_budget[rows] = np.maximum(table.move_budget[rows] - moved, 0.0)
     table.last_seq[rows] = seq
 
-    corrected = too_far | outside
-    reasons = ["outside zone bounds" if o else "speed limit" for o in outside[corrected].tolist()]
+    corrected = too_far | outside | blocked
+    reasons = [
+        "not walkable" if b else "outside zone bounds" if o else "speed limit"
+        for o, b in zip(outside[corrected].tolist(), blocked[corrected].tolist(), strict=True)
+    ]
     return rows, Corrections(rows[corrected], seq[corrected], clamped[corrected], reasons)

@@ -12,6 +12,7 @@ from enum import IntEnum
 __all__ = [
     "CLIENT_OPCODES",
     "FLAG_MASK_CLIENT",
+    "MAX_CHAT_CHARS",
     "MAX_CLIENT_FRAME_BYTES",
     "MAX_NAME_CHARS",
     "MAX_POSE_REACH_M",
@@ -19,9 +20,11 @@ __all__ = [
     "MAX_REQUEST_ID_CHARS",
     "MAX_STRING_BYTES",
     "MAX_TOKEN_FIELD_BYTES",
+    "MAX_ZONE_TYPE_CHARS",
     "POSITION_QUANTUM_M",
     "POSITION_RANGE_M",
     "SUBPROTOCOL",
+    "ZONE_SEQ_GAP",
     "AvatarFlag",
     "CloseCode",
     "ErrorCode",
@@ -56,6 +59,10 @@ class Opcode(IntEnum):
     PING = 3
     RENEW = 4
     MODERATE = 5
+    SAY = 6
+    BLOCK = 7
+    REPORT = 8
+    ZONE = 9
 
     WELCOME = 64
     WORLD = 65
@@ -64,9 +71,24 @@ class Opcode(IntEnum):
     ERROR = 68
     TOKEN_EXPIRING = 69
     RESULT = 70
+    CHAT = 71
+    ZONE_EVENT = 72
+    ENTER_ZONE = 73
 
 
-CLIENT_OPCODES = frozenset({Opcode.MOVE, Opcode.POSE, Opcode.PING, Opcode.RENEW, Opcode.MODERATE})
+CLIENT_OPCODES = frozenset(
+    {
+        Opcode.MOVE,
+        Opcode.POSE,
+        Opcode.PING,
+        Opcode.RENEW,
+        Opcode.MODERATE,
+        Opcode.SAY,
+        Opcode.BLOCK,
+        Opcode.REPORT,
+        Opcode.ZONE,
+    }
+)
 
 # A RENEW carries a whole access token; real ones are well under 2 KiB.
 MAX_TOKEN_FIELD_BYTES = 3072
@@ -74,6 +96,14 @@ MAX_TOKEN_FIELD_BYTES = 3072
 MAX_REQUEST_ID_CHARS = 100
 # Moderation reasons are read by people; a paragraph is enough.
 MAX_REASON_CHARS = 500
+# A chat line is read in a small panel above a crowd; longer text belongs in a proposal.
+MAX_CHAT_CHARS = 300
+# After ENTER_ZONE a client's MOVE and POSE seq continue above the floor it is given: the
+# last accepted seq plus this gap, so inputs still in flight from the old zone (a few seconds
+# of them at most) are stale and ignored instead of dragging the avatar across the new one.
+ZONE_SEQ_GAP = 1024
+# ZONE message types are short names such as "notice.post" or "poll.vote".
+MAX_ZONE_TYPE_CHARS = 40
 
 
 class AvatarFlag(IntEnum):

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from world.avatars import AvatarTable
+from world.avatar_ids import IdSpace
+from world.avatars import AvatarDescription, AvatarTable
 from world.codec import encode_correction, encode_welcome
 from world.deltas import DeltaEncoder, Frames
 from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest, ResumeRequest
@@ -91,11 +92,13 @@ class StepResult:
 class World:
     """One zone's simulation: avatar table, interest, movement and delta encoding."""
 
-    def __init__(self, layout: ZoneLayout, config: WorldConfig | None = None) -> None:
+    def __init__(
+        self, layout: ZoneLayout, config: WorldConfig | None = None, ids: IdSpace | None = None
+    ) -> None:
         self.layout = layout
         self.config = config or WorldConfig()
         c = self.config
-        self.table = AvatarTable(c.capacity)
+        self.table = AvatarTable(c.capacity, ids)
         self.interest = InterestManager(
             c.capacity, c.max_visible, c.view_radius_m, c.recompute_period, c.hysteresis
         )
@@ -111,10 +114,11 @@ class World:
         self._rng = np.random.default_rng(c.seed)
         self._spawn_cursor = 0
 
-    def step(self, now: float) -> StepResult:
-        """Advance one tick at server time ``now`` (seconds since the Unix epoch)."""
+    def step(self, now: float, tick: int | None = None) -> StepResult:
+        """Advance one tick at server time ``now`` (seconds since the Unix epoch). A city
+        passes its own ``tick`` so every instance numbers frames alike."""
         t0 = time.perf_counter()
-        self.tick += 1
+        self.tick = self.tick + 1 if tick is None else tick
         dt = 0.0 if self._last_time is None else min(max(now - self._last_time, 0.0), _MAX_DT_S)
         self._last_time = now
         inbox = self.inbox
@@ -196,15 +200,9 @@ class World:
             if reason is not None:
                 refused.append((request.ticket, reason))
                 continue
-            position, yaw = self._start_position(request)
+            position, yaw = self.start_position(request.place)
             tickets.append(request.ticket)
-            avatar_id = self.table.add(request.description, position, yaw)
-            row = self.table.row_of(avatar_id)
-            self.table.move_budget[row] = self.config.movement.max_budget_m
-            handle = int(self.table.handles[row])
-            self.interest.reset(handle)
-            self.encoder.reset(handle)
-            admitted.append(avatar_id)
+            admitted.append(self._place(request.description, position, yaw, 0))
         if admitted:
             # Rows do not move within this loop (no removals), so one requantise serves all.
             rows = self.table.rows_of(np.asarray(admitted, dtype=np.int64))
@@ -213,6 +211,56 @@ class World:
         for ticket, avatar_id in zip(tickets, admitted, strict=True):
             joined.append((ticket, avatar_id, encode_welcome(self.welcome_info(avatar_id, now))))
         return joined, refused
+
+    def add_avatar(
+        self,
+        description: AvatarDescription,
+        position: npt.ArrayLike,
+        yaw: float,
+        avatar_id: int = 0,
+    ) -> int:
+        """Place an avatar now (outside the join queue; a city moving it between instances
+        uses this). With a shared id space ``avatar_id`` is the id it keeps."""
+        avatar_id = self._place(description, position, yaw, avatar_id)
+        rows = self.table.rows_of(np.asarray([avatar_id], dtype=np.int64))
+        self._requantize(rows)
+        self._requantize_poses(rows)
+        return avatar_id
+
+    def remove_avatar(self, avatar_id: int) -> bool:
+        """Take an avatar out now; False if it is not here."""
+        if self.table.row_of(avatar_id) < 0:
+            return False
+        self._remove(avatar_id)
+        return True
+
+    def teleport(
+        self, avatar_id: int, position: npt.ArrayLike, yaw: float | None = None
+    ) -> bytes | None:
+        """Move an avatar at once; returns the CORRECTION its client must get (None if the
+        avatar is not here). The position is clamped to the zone."""
+        table = self.table
+        row = table.row_of(avatar_id)
+        if row < 0:
+            return None
+        target = np.clip(np.asarray(position, dtype=np.float64), self._bounds_min, self._bounds_max)
+        table.position[row] = target
+        if yaw is not None:
+            table.yaw[row] = yaw
+        self._requantize(np.asarray([row], dtype=np.int64))
+        x, y, z = (float(v) for v in table.position[row])
+        return encode_correction(int(max(table.last_seq[row], 0)), (x, y, z), "teleport")
+
+    def _place(
+        self, description: AvatarDescription, position: npt.ArrayLike, yaw: float, avatar_id: int
+    ) -> int:
+        avatar_id = self.table.add(description, position, yaw, avatar_id)
+        row = self.table.row_of(avatar_id)
+        self.table.move_budget[row] = self.config.movement.max_budget_m
+        handle = int(self.table.handles[row])
+        self.interest.reset(handle)
+        self.encoder.reset(handle)
+        return avatar_id
 
     def _join_refusal(self, request: JoinRequest) -> str | None:
         """The join attempt: None to allow, or the reason for refusing."""
@@ -233,24 +281,36 @@ class World:
         (it gets enters for everyone it sees), and its MOVE and POSE sequence numbers may
         start again from zero.
         """
-        table = self.table
         for request in requests:
-            row = table.row_of(request.avatar_id)
-            if row < 0:
+            if not self.refresh_view(request.avatar_id):
                 refused.append((request.ticket, "the avatar to resume has left; join again"))
                 continue
-            handle = int(table.handles[row])
-            self.interest.reset(handle)
-            self.encoder.reset(handle)
-            table.last_seq[row] = -1
-            table.last_pose_seq[row] = -1
             welcome = encode_welcome(self.welcome_info(request.avatar_id, now, resumed=True))
             joined.append((request.ticket, request.avatar_id, welcome))
 
-    def _start_position(self, request: JoinRequest) -> tuple[npt.NDArray[np.float64], float]:
-        if request.place is None:
+    def refresh_view(self, avatar_id: int) -> bool:
+        """Start the avatar's view afresh for a new connection (or a client that dropped
+        its state): it gets enters for everyone it sees, and its MOVE and POSE sequence
+        numbers may start again from zero. False if the avatar is not here."""
+        table = self.table
+        row = table.row_of(avatar_id)
+        if row < 0:
+            return False
+        handle = int(table.handles[row])
+        self.interest.reset(handle)
+        self.encoder.reset(handle)
+        table.last_seq[row] = -1
+        table.last_pose_seq[row] = -1
+        return True
+
+    def start_position(
+        self, place: tuple[float, float, float, float] | None
+    ) -> tuple[npt.NDArray[np.float64], float]:
+        """Where a newcomer starts: ``place`` (x, y, z, yaw) clamped to the zone, or a spawn
+        point (in turn, with a little spread) when there is none or it is not finite."""
+        if place is None:
             return self._spawn_position()
-        x, y, z, yaw = request.place
+        x, y, z, yaw = place
         position = np.asarray([x, y, z], dtype=np.float64)
         if not np.all(np.isfinite(position)) or not math.isfinite(yaw):
             return self._spawn_position()
@@ -288,8 +348,9 @@ class World:
             anim=values[:, 5].astype(np.int64),
             flags=values[:, 6].astype(np.int64),
         )
+        walkable = self.layout.walkable_mask if self.layout.walkable else None
         changed, corrections = apply_moves(
-            table, self.config.movement, batch, self._bounds_min, self._bounds_max
+            table, self.config.movement, batch, self._bounds_min, self._bounds_max, walkable
         )
         self._requantize(changed)
         out: list[tuple[int, bytes]] = []

@@ -41,7 +41,10 @@ __all__ = [
     "MAX_PORTAL_RADIUS_M",
     "MAX_SCENE_BYTES",
     "MAX_SIGNS",
+    "MAX_SPOTS",
+    "MAX_SPOT_RADIUS_M",
     "MAX_TEXT_CHARS",
+    "MAX_WALK_AREAS",
     "MAX_YAW_RAD",
     "POI_KINDS",
     "REQUIRED_LOCALE",
@@ -57,6 +60,8 @@ __all__ = [
     "Portal",
     "Sign",
     "SpawnPoint",
+    "Spot",
+    "WalkArea",
     "ZoneLayout",
 ]
 
@@ -74,6 +79,12 @@ MAX_SIGNS = 256
 """Most entries in ``signs``."""
 MAX_POINTS_OF_INTEREST = 256
 """Most entries in ``points_of_interest``."""
+MAX_SPOTS = 256
+"""Most named spots per layout (desks, stops, arrival points)."""
+MAX_WALK_AREAS = 32
+"""Most walk areas per layout; each is one vectorised test per moving avatar."""
+MAX_SPOT_RADIUS_M = 50.0
+"""Largest spot radius: a stage or a bus stop, not a district."""
 MAX_SCENE_BYTES = 512 * 1024
 """Most bytes of ``ZoneLayout.scene()`` as compact UTF-8 JSON."""
 
@@ -129,6 +140,8 @@ _TOP_LEVEL_FIELDS = frozenset(
         "portals",
         "signs",
         "points_of_interest",
+        "spots",
+        "walkable",
     }
 )
 
@@ -218,9 +231,11 @@ class Portal:
     radius: float
     target: str
     description: LocaleText | None = None
+    destination: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, in the layout file's format (no ``description`` key when it has none)."""
+        """JSON-ready, in the layout file's format (no ``description`` or ``destination``
+        key when it has none)."""
         out: dict[str, Any] = {
             "id": self.id,
             "title": dict(self.title),
@@ -230,7 +245,79 @@ class Portal:
         }
         if self.description is not None:
             out["description"] = dict(self.description)
+        if self.destination is not None:
+            out["destination"] = self.destination
         return out
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A named place in the zone: where a portal arrives, a desk, a bus stop, a stage.
+
+    Zone scripts find spots by id; ``radius`` is how near counts as "at" the spot.
+    """
+
+    id: str
+    position: Vec3
+    yaw: float = 0.0
+    radius: float = 2.0
+    title: LocaleText | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, in the layout file's format (no ``title`` key when it has none)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "position": list(self.position),
+            "yaw": self.yaw,
+            "radius": self.radius,
+        }
+        if self.title is not None:
+            out["title"] = dict(self.title)
+        return out
+
+    def contains(self, position: Vec3) -> bool:
+        """True when ``position`` is within ``radius`` on the ground plane."""
+        dx, dz = position[0] - self.position[0], position[2] - self.position[2]
+        return dx * dx + dz * dz <= self.radius * self.radius
+
+
+@dataclass(frozen=True)
+class WalkArea:
+    """Part of the walkable ground: avatars may stand where any walk area covers.
+
+    ``center`` is ``(x, z)``; ``size`` the full extent ``(w, d)`` along the area's own axes,
+    turned by ``yaw``. Without walk areas the whole of the bounds is walkable.
+    """
+
+    shape: GroundShape
+    center: tuple[float, float]
+    size: tuple[float, float]
+    yaw: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, in the layout file's format."""
+        return {
+            "shape": self.shape,
+            "center": list(self.center),
+            "size": list(self.size),
+            "yaw": self.yaw,
+        }
+
+    def covers(
+        self, x: npt.NDArray[np.float64], z: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        """Which of the points ``(x, z)`` lie inside (vectorised)."""
+        c, s = math.cos(self.yaw), math.sin(self.yaw)
+        dx, dz = x - self.center[0], z - self.center[1]
+        # Into the area's own axes: the inverse of a turn by yaw about +y.
+        u = dx * c - dz * s
+        v = dx * s + dz * c
+        hw, hd = self.size[0] / 2.0, self.size[1] / 2.0
+        if self.shape == "rect":
+            inside: npt.NDArray[np.bool_] = (np.abs(u) <= hw) & (np.abs(v) <= hd)
+            return inside
+        ellipse: npt.NDArray[np.bool_] = (u / hw) ** 2 + (v / hd) ** 2 <= 1.0
+        return ellipse
 
 
 @dataclass(frozen=True)
@@ -292,6 +379,26 @@ class ZoneLayout:
     portals: tuple[Portal, ...] = ()
     signs: tuple[Sign, ...] = ()
     points_of_interest: tuple[PointOfInterest, ...] = ()
+    spots: tuple[Spot, ...] = ()
+    walkable: tuple[WalkArea, ...] = ()
+
+    def spot(self, spot_id: str) -> Spot | None:
+        """The spot named ``spot_id``, or None."""
+        for spot in self.spots:
+            if spot.id == spot_id:
+                return spot
+        return None
+
+    def walkable_mask(self, positions: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+        """Which of ``positions`` (n x 3) stand on walkable ground."""
+        if not self.walkable:
+            return np.ones(len(positions), dtype=np.bool_)
+        x = np.asarray(positions[:, 0], dtype=np.float64)
+        z = np.asarray(positions[:, 2], dtype=np.float64)
+        mask = np.zeros(len(positions), dtype=np.bool_)
+        for area in self.walkable:
+            mask |= area.covers(x, z)
+        return mask
 
     @property
     def origin(self) -> npt.NDArray[np.float64]:
@@ -367,7 +474,20 @@ class ZoneLayout:
                     _section(data, "points_of_interest", MAX_POINTS_OF_INTEREST)
                 )
             ),
+            spots=tuple(
+                reader.spot(raw, f"spots[{i}]")
+                for i, raw in enumerate(_section(data, "spots", MAX_SPOTS))
+            ),
+            walkable=tuple(
+                reader.walk_area(raw, f"walkable[{i}]")
+                for i, raw in enumerate(_section(data, "walkable", MAX_WALK_AREAS))
+            ),
         )
+        if layout.walkable:
+            points = np.asarray([spawn.position for spawn in layout.spawns], dtype=np.float64)
+            for i, ok in enumerate(layout.walkable_mask(points).tolist()):
+                if not ok:
+                    raise LayoutError(f"spawns[{i}].position: not on any walkable area")
         size = len(_compact_json(layout.scene()))
         if size > MAX_SCENE_BYTES:
             raise LayoutError(
@@ -402,6 +522,8 @@ class ZoneLayout:
             "portals": [portal.to_dict() for portal in self.portals],
             "signs": [sign.to_dict() for sign in self.signs],
             "points_of_interest": [poi.to_dict() for poi in self.points_of_interest],
+            "spots": [spot.to_dict() for spot in self.spots],
+            "walkable": [area.to_dict() for area in self.walkable],
         }
 
 
@@ -447,7 +569,10 @@ class _Reader:
 
     def portal(self, raw: Any, where: str) -> Portal:
         fields = _fields(
-            raw, where, ("id", "title", "position", "radius", "target"), ("description",)
+            raw,
+            where,
+            ("id", "title", "position", "radius", "target"),
+            ("description", "destination"),
         )
         ident = self.ident(fields["id"], where)
         title = _locale_text(fields["title"], f"{where}.title")
@@ -467,7 +592,36 @@ class _Reader:
         description = None
         if "description" in fields:
             description = _locale_text(fields["description"], f"{where}.description")
-        return Portal(ident, title, position, radius, target, description)
+        destination = fields.get("destination")
+        if destination is not None and (
+            not isinstance(destination, str) or not _ID.fullmatch(destination)
+        ):
+            raise LayoutError(f"{where}.destination: expected the id of a spot in zone {target!r}")
+        return Portal(ident, title, position, radius, target, description, destination)
+
+    def spot(self, raw: Any, where: str) -> Spot:
+        fields = _fields(raw, where, ("id", "position"), ("yaw", "radius", "title"))
+        ident = self.ident(fields["id"], where)
+        position = self.position(fields["position"], f"{where}.position")
+        yaw = _yaw(fields.get("yaw", 0.0), f"{where}.yaw")
+        radius = _finite(fields.get("radius", 2.0))
+        if radius is None or not 0.0 < radius <= MAX_SPOT_RADIUS_M:
+            raise LayoutError(
+                f"{where}.radius: expected a positive number of metres, at most "
+                f"{_fmt(MAX_SPOT_RADIUS_M)}"
+            )
+        title = None
+        if "title" in fields:
+            title = _locale_text(fields["title"], f"{where}.title")
+        return Spot(ident, position, yaw, radius, title)
+
+    def walk_area(self, raw: Any, where: str) -> WalkArea:
+        fields = _fields(raw, where, ("shape", "center", "size"), ("yaw",))
+        shape = _choice(fields["shape"], f"{where}.shape", GROUND_SHAPES)
+        center = _vec2(fields["center"], f"{where}.center", "[x, z]")
+        size = _size2(fields["size"], f"{where}.size", "[x, z]")
+        yaw = _yaw(fields.get("yaw", 0.0), f"{where}.yaw")
+        return WalkArea(shape, center, size, yaw)
 
     def sign(self, raw: Any, where: str) -> Sign:
         fields = _fields(raw, where, ("id", "text", "position", "yaw"), ("size",))

@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from server.app import PlazaServer
 from server.bench.browser import CHROMIUM, CHROMIUM_ARGS
 from server.config import ServerConfig
+from world.avatars import AvatarTable
 from world.codec import (
     ClientMessage,
     ErrorMessage,
@@ -145,6 +146,10 @@ class Plaza:
         self.http_url = f"http://127.0.0.1:{self.server.http.port}"
         self.ws_url = self.server.ws_url
         self.ws_port = self.server.gateway.port
+
+    def table_of(self, avatar_id: int) -> AvatarTable:
+        """The avatar table of the zone instance ``avatar_id`` is in."""
+        return self.server.city.where[avatar_id].world.table
 
     async def get(self, path: str) -> HttpResult:
         return await http_request("GET", self.http_url + path)

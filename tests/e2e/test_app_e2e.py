@@ -72,7 +72,7 @@ async def test_api_config_tells_a_client_where_and_how_to_connect(plaza: Any) ->
     assert config["ws_url"] == f"ws://127.0.0.1:{plaza.server.gateway.port}/ws"
     assert config["subprotocol"] == SUBPROTOCOL == "plaza.v1"
     assert config["tick_rate"] == 20.0
-    assert config["zone"]["origin"] == list(plaza.server.layout.bounds_min)
+    assert config["zone"]["origin"] == list(plaza.server.entrance.layout.bounds_min)
 
     # A client that knows only the HTTP address gets in with what it was told.
     session = await sign_in_guest(plaza.http_url, "brower")
@@ -203,9 +203,9 @@ async def test_stop_goes_unready_first_then_closes_every_client_with_1001(plaza:
     await asyncio.wait_for(stopping, TIMEOUT)
 
     # The tick has stopped and the HTTP port is closed.
-    tick = plaza.server.world.tick
+    tick = plaza.server.city.tick
     await asyncio.sleep(0.2)
-    assert plaza.server.world.tick == tick
+    assert plaza.server.city.tick == tick
     with pytest.raises(urllib.error.URLError):
         await plaza.get("/healthz")
 
@@ -238,16 +238,16 @@ async def test_a_connection_dropped_before_welcome_does_not_hold_up_shutdown(
         sent = (await plaza.metrics())["plaza_frames_sent_total"]
         connection = await plaza.raw(plaza.mint("flaky"))
         connection.transport.abort()  # gone between the 101 and WELCOME (a phone losing signal)
-        tick = plaza.server.world.tick
+        tick = plaza.server.city.tick
         async with asyncio.timeout(TIMEOUT):
-            while plaza.server.world.tick < tick + 3:  # its join is processed, avatar freed
+            while plaza.server.city.tick < tick + 3:  # its join is processed, avatar freed
                 await asyncio.sleep(0.01)
         # If a tick slipped in before the abort, it was an ordinary join and leave: retry.
         if (await plaza.metrics())["plaza_frames_sent_total"] == sent:
             break
     else:
         pytest.fail("could not drop a connection before its WELCOME")
-    assert plaza.server.world.table.count == 0
+    assert plaza.server.city.count == 0
     stopping = asyncio.create_task(plaza.server.stop())
     done, _ = await asyncio.wait({stopping}, timeout=2.0)
     await asyncio.wait_for(stopping, TIMEOUT)  # let it finish either way

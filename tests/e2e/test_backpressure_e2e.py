@@ -108,7 +108,7 @@ async def test_a_stalled_client_is_held_without_slowing_the_tick_then_closed_400
     busy = asyncio.create_task(keep_busy(crowd, stalled, 20.0, stop))
     try:
         held = await plaza.wait_metric(lambda m: m["plaza_frames_held_total"] > 0, 20.0)
-        world_tick_held = plaza.server.world.tick
+        world_tick_held = plaza.server.city.tick
         tick_a = watcher.mirror.tick
         closed = await plaza.wait_metric(
             lambda m: m.get('plaza_closes_total{code="4002"}', 0.0) >= 1.0, TIMEOUT

@@ -222,7 +222,7 @@ async def test_a_takeover_while_a_resume_is_in_flight_keeps_one_avatar(
     assert len(gateway.presence) == 0  # not waiting: it belongs to the newer connection
     assert gateway.sessions[avatar_id].connection is not None
     plaza.server.loop.tick_once(time.time())
-    assert plaza.server.world.table.count == 1
+    assert plaza.server.city.count == 1
 
 
 # -- moderation over the WebSocket ------------------------------------------------------------

@@ -61,7 +61,10 @@ def place_at(record: asyncpg.Record | None, where: np.ndarray, atol: float = 0.0
 
 def position_of(plaza: Any, avatar_id: int) -> np.ndarray | None:
     """Where the server has ``avatar_id`` (None if it is not in the world)."""
-    table = plaza.server.world.table
+    instance = plaza.server.city.where.get(avatar_id)
+    if instance is None:
+        return None
+    table = instance.world.table
     row = table.row_of(avatar_id)
     if row < 0:
         return None
@@ -116,7 +119,7 @@ async def test_a_new_sign_in_starts_at_the_last_place_also_after_a_restart(
     await plaza.server.places.flush()
     row = await last_place(plaza.database_url, "local:jun")
     assert row is not None
-    assert row["zone"] == plaza.server.layout.name == "seoul_plaza"
+    assert row["zone"] == plaza.server.entrance.layout.name == "seoul_plaza"
     assert place_at(row, target), dict(row)
     assert row["yaw"] == pytest.approx(1.0, abs=1e-5)
 
@@ -125,7 +128,7 @@ async def test_a_new_sign_in_starts_at_the_last_place_also_after_a_restart(
     assert np.allclose(again.welcome["position"], target, atol=0.1), again.welcome["position"]
     assert again.welcome["yaw"] == pytest.approx(1.0, abs=1e-5)
     # Not a spawn point: every spawn (with its 3 m ring) is more than 8 m away.
-    spawns = np.asarray([s.position for s in plaza.server.layout.spawns])
+    spawns = np.asarray([s.position for s in plaza.server.entrance.layout.spawns])
     assert np.min(np.linalg.norm(spawns - target, axis=1)) > 8.0
 
     # Walk on and let the server stop with the client still connected: the shutdown notes
@@ -389,7 +392,7 @@ async def test_plaza_migrate_applies_once_then_reports_up_to_date(
 ) -> None:
     code, out, err = await run_migrate(empty_database_url)
     assert code == 0, err
-    assert out == "applied 0001_identity\n"
+    assert out == "applied 0001_identity\napplied 0002_zones\n"
     tables = {
         r["tablename"]
         for r in await rows(
@@ -397,6 +400,7 @@ async def test_plaza_migrate_applies_once_then_reports_up_to_date(
         )
     }
     assert {"profiles", "last_places", "sanctions", "audit_log", "idempotency_keys"} <= tables
+    assert {"zone_records", "zone_user_records", "chat_blocks", "reports"} <= tables
 
     code, out, err = await run_migrate(empty_database_url)
     assert code == 0, err

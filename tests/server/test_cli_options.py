@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -32,7 +36,14 @@ def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         (("--tick-rate", "500"), {}, "--tick-rate must be within 1..120"),
         (("--capacity", "0"), {}, "--capacity must be within 1.."),
         (("--ws-port", "70000"), {}, "--ws-port must be a port number"),
-        (("--zone", "/no/such/zone.json"), {}, "cannot load zone layout /no/such/zone.json"),
+        (
+            ("--zones-dir", "/no/such/dir"),
+            {},
+            "cannot read layout /no/such/dir/center_120.json: No such file or directory",
+        ),
+        (("--entrance", "atlantis"), {}, "the entrance zone 'atlantis' is not registered"),
+        (("--zone", "x.json"), {}, "unrecognized arguments: --zone"),
+        (("--instance-capacity", "0"), {}, "--instance-capacity must be within 1.."),
         ((), {"PLAZA_GUESTS": "maybe"}, "must be on or off, got 'maybe'"),
         (("--oidc-issuer", "https://id.example.org/realms/plaza"), {}, "PLAZA_OIDC_AUDIENCE"),
         (
@@ -61,9 +72,51 @@ def test_bad_settings_are_refused_with_a_reason(
     assert "Traceback" not in result.stderr
 
 
-def test_a_layout_with_a_bad_field_names_it(tmp_path: pathlib.Path) -> None:
-    zone = tmp_path / "zone.json"
-    zone.write_text('{"name": "x", "bounds": {"min": [0, 0, 0], "max": [10, 10]}, "spawns": []}')
-    result = serve("--data-dir", str(tmp_path), "--zone", str(zone))
+def zones_dir_with(
+    tmp_path: pathlib.Path, name: str, edit: Callable[[dict[str, Any]], None]
+) -> pathlib.Path:
+    """A copy of the zone layouts with one of them edited."""
+    folder = tmp_path / "zones"
+    shutil.copytree(ROOT / "assets" / "zones", folder)
+    path = folder / f"{name}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def test_a_layout_with_a_bad_field_names_the_file_and_the_field(tmp_path: pathlib.Path) -> None:
+    def break_bounds(data: dict[str, Any]) -> None:
+        data["bounds"]["max"] = [10, 10]
+
+    folder = zones_dir_with(tmp_path, "tourism", break_bounds)
+    result = serve("--data-dir", str(tmp_path), "--zones-dir", str(folder))
     assert result.returncode != 0
-    assert "bounds.max: expected [x, y, z] numbers" in result.stderr
+    assert f"zone tourism: layout {folder / 'tourism.json'}: bounds.max: expected [x, y, z]" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_a_portal_to_a_missing_zone_stops_the_start(tmp_path: pathlib.Path) -> None:
+    def retarget(data: dict[str, Any]) -> None:
+        data["portals"][0]["target"] = "atlantis"
+
+    folder = zones_dir_with(tmp_path, "seoul_plaza", retarget)
+    result = serve("--data-dir", str(tmp_path), "--zones-dir", str(folder))
+    assert result.returncode != 0
+    assert (
+        "zone seoul_plaza: portals[0] (to_center_120): target 'atlantis' is not a registered zone"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_a_portal_to_a_missing_spot_stops_the_start(tmp_path: pathlib.Path) -> None:
+    def respot(data: dict[str, Any]) -> None:
+        data["portals"][0]["destination"] = "nowhere"
+
+    folder = zones_dir_with(tmp_path, "seoul_plaza", respot)
+    result = serve("--data-dir", str(tmp_path), "--zones-dir", str(folder))
+    assert result.returncode != 0
+    assert "destination 'nowhere' is not a spot of zone center_120" in result.stderr

@@ -31,7 +31,7 @@ from world.zone_layout import (
 )
 
 SEOUL_PLAZA = pathlib.Path(__file__).resolve().parents[2] / "assets" / "zones" / "seoul_plaza.json"
-SECTIONS = ("ground", "buildings", "portals", "signs", "points_of_interest")
+SECTIONS = ("ground", "buildings", "portals", "signs", "points_of_interest", "spots", "walkable")
 FOUR_LOCALES = {"ko", "en", "ja", "zh"}
 SPAWN_SPREAD_M = 3.0  # world.py's ring around each spawn point
 
@@ -95,6 +95,8 @@ def base() -> dict[str, Any]:
                 "kind": "landmark",
             }
         ],
+        "spots": [{"id": "door", "position": [0.0, 0.0, -18.0], "yaw": 0.0, "radius": 2.0}],
+        "walkable": [{"shape": "rect", "center": [0.0, 0.0], "size": [90.0, 90.0]}],
     }
 
 
@@ -446,6 +448,26 @@ def repeat(section: str, count: int) -> Mutation:
 
 
 BAD: list[Any] = [
+    # Spots, walk areas and portal destinations.
+    pytest.param(
+        setter("spots[0].radius", 0), "spots[0].radius: expected a positive number", id="spot-r0"
+    ),
+    pytest.param(
+        setter("spots[0].id", "hall"), "spots[0].id: 'hall' is already the id of", id="spot-dup"
+    ),
+    pytest.param(
+        setter("walkable[0].shape", "circle"), "walkable[0].shape: expected one of", id="walk-shape"
+    ),
+    pytest.param(
+        setter("walkable[0].center", [47.0, 47.0]),
+        "spawns[0].position: not on any walkable area",
+        id="spawn-off-walkable",
+    ),
+    pytest.param(
+        setter("portals[0].destination", "Not An Id"),
+        "portals[0].destination: expected the id of a spot in zone 'center_120'",
+        id="destination",
+    ),
     # Wrong types.
     pytest.param(setter("buildings", {}), "buildings: expected a list", id="section-not-list"),
     pytest.param(setter("signs", None), "signs: expected a list", id="section-null"),
@@ -745,7 +767,7 @@ def test_a_bad_value_is_refused_naming_the_field(mutate: Mutation, message: str)
 
 def test_the_base_layout_of_the_bad_cases_is_valid() -> None:
     layout = ZoneLayout.from_dict(base())
-    assert [len(getattr(layout, s)) for s in SECTIONS] == [1, 1, 1, 1, 1]
+    assert [len(getattr(layout, s)) for s in SECTIONS] == [1, 1, 1, 1, 1, 1, 1]
     assert layout.buildings[0].roof == "hip"
     assert layout.portals[0].description == {"ko": "상담", "en": "Ask us"}
 
@@ -761,7 +783,7 @@ def test_the_docs_example_is_a_valid_layout() -> None:
     block = section[section.index("```json") + len("```json") : section.index("\n```\n")]
     layout = ZoneLayout.from_dict(json.loads(block))
     assert layout.name == "small_square"
-    assert [len(getattr(layout, s)) for s in SECTIONS] == [2, 1, 1, 1, 1]
+    assert [len(getattr(layout, s)) for s in SECTIONS] == [2, 1, 1, 1, 1, 1, 0]
 
 
 def test_the_docs_list_every_limit() -> None:

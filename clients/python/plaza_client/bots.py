@@ -42,8 +42,9 @@ from world.quantize import BODY_ROW_BYTES
 __all__ = ["BotFleet", "BotStats", "add_arguments", "main", "run_fleet"]
 
 WALK_SPEED_MPS = 1.4
-# Bots stay within this distance of the spawn area so the crowd stays a crowd.
-ROAM_RADIUS_M = 60.0
+# Bots stay within this distance of the spawn area so the crowd stays a crowd (and, on Seoul
+# Plaza, out of the portals, which are 30 m and more from the spawn points).
+ROAM_RADIUS_M = 25.0
 # A probe keeps close to its beacon so the beacon is always among its nearest avatars.
 PROBE_DISTANCE_M = 1.0
 SIGN_IN_CONCURRENCY = 16
@@ -146,8 +147,10 @@ class Bot(asyncio.Protocol):
                 self._probe(data)
             return
         message = msgpack.unpackb(data, raw=False, strict_map_key=False)
-        if message[0] == Opcode.WELCOME:
+        if message[0] in (Opcode.WELCOME, Opcode.ENTER_ZONE):
+            # ENTER_ZONE (a portal): the new zone's origin and place, inputs above the floor.
             info = message[1]
+            self.seq = max(self.seq, int(info.get("seq_floor", 0)))
             self.avatar_id = info["avatar_id"]
             ox, oy, oz = (float(v) for v in info["zone"]["origin"])
             self.origin = (ox, oy, oz)

@@ -47,6 +47,15 @@ from world.codec import (
     decode_server,
     encode_client,
 )
+from world.codec_social import (
+    Block,
+    ChatMessage,
+    EnterZone,
+    Report,
+    Say,
+    ZoneEvent,
+    ZoneRequest,
+)
 from world.protocol import SUBPROTOCOL
 
 __all__ = ["GuestSession", "PlazaClient", "SignInError", "refresh_token", "sign_in_guest"]
@@ -139,6 +148,12 @@ class PlazaClient:
     close_code: int | None = None
     close_reason: str = ""
     results: list[Result] = field(default_factory=list)
+    # Chat lines received (CHAT maps), zone events, and the zones entered after WELCOME.
+    chat: list[dict[str, Any]] = field(default_factory=list)
+    zone_events: list[ZoneEvent] = field(default_factory=list)
+    zones_entered: list[dict[str, Any]] = field(default_factory=list)
+    # Friends connecting with the same party code share a zone instance.
+    party: str | None = None
     # When set, called for a fresh token when the server warns that this one expires.
     token_source: Callable[[], Awaitable[str]] | None = None
     token_expires_at: float | None = None
@@ -157,8 +172,9 @@ class PlazaClient:
     async def connect(self, timeout: float = 10.0) -> dict[str, Any]:
         """Open the WebSocket (token in the query) and wait for WELCOME."""
         sep = "&" if "?" in self.ws_url else "?"
+        party = f"&party={self.party}" if self.party else ""
         self.connection = await connect(
-            f"{self.ws_url}{sep}token={self.token}",
+            f"{self.ws_url}{sep}token={self.token}{party}",
             subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
             max_size=None,
             compression=None,
@@ -247,6 +263,54 @@ class PlazaClient:
         result = self.result(request_id)
         assert result is not None
         return result
+
+    @property
+    def zone(self) -> str:
+        """The zone the avatar is in now."""
+        info = self.zones_entered[-1] if self.zones_entered else self.welcome
+        return str(info["zone"]["name"])
+
+    async def request(self, data: bytes, request_id: str, timeout: float = 10.0) -> Result:
+        """Send a request and wait for the RESULT with ``request_id``."""
+        await self.send_raw(data)
+        await self.wait_for(lambda c: c.result(request_id) is not None, timeout)
+        result = self.result(request_id)
+        assert result is not None
+        return result
+
+    async def say(
+        self, text: str, channel: str = "near", to: int | None = None, request_id: str | None = None
+    ) -> str:
+        """Send a chat line; returns its request id (the echo or a RESULT carries it)."""
+        request_id = request_id or uuid.uuid4().hex
+        await self.send_raw(encode_client(Say(request_id, channel, text, to)))
+        return request_id
+
+    async def block(self, avatar: int, blocked: bool = True, timeout: float = 10.0) -> Result:
+        """Stop (or resume) seeing an avatar's user's chat; RESULT once it is saved."""
+        request_id = uuid.uuid4().hex
+        return await self.request(
+            encode_client(Block(request_id, avatar, blocked)), request_id, timeout
+        )
+
+    async def report(self, avatar: int, reason: str, timeout: float = 10.0) -> Result:
+        """Report an avatar's user to the moderators; RESULT once it is stored."""
+        request_id = uuid.uuid4().hex
+        return await self.request(
+            encode_client(Report(request_id, avatar, reason)), request_id, timeout
+        )
+
+    async def zone_request(
+        self, type: str, data: dict[str, Any] | None = None, timeout: float = 10.0
+    ) -> Result:
+        """Send a ZONE message that wants an answer, and wait for its RESULT."""
+        request_id = uuid.uuid4().hex
+        message = ZoneRequest(request_id, type, data or {})
+        return await self.request(encode_client(message), request_id, timeout)
+
+    async def zone_message(self, type: str, data: dict[str, Any] | None = None) -> None:
+        """Send a ZONE message that wants no answer."""
+        await self.send_raw(encode_client(ZoneRequest(None, type, data or {})))
 
     def result(self, request_id: str) -> Result | None:
         """The newest RESULT for ``request_id``, if any arrived."""
@@ -341,6 +405,20 @@ class PlazaClient:
                         future.set_result(message)
                 elif isinstance(message, Result):
                     self.results.append(message)
+                elif isinstance(message, ChatMessage):
+                    self.chat.append(message.info)
+                elif isinstance(message, ZoneEvent):
+                    self.zone_events.append(message)
+                elif isinstance(message, EnterZone):
+                    # A new zone: its own origin, a fresh view, and inputs above the floor.
+                    info = message.info
+                    self.zones_entered.append(info)
+                    self.mirror = WorldMirror(
+                        origin=np.asarray(info["zone"]["origin"], dtype=np.float64)
+                    )
+                    floor = int(info.get("seq_floor", 0))
+                    self._seq = max(self._seq, floor)
+                    self._pose_seq = max(self._pose_seq, floor)
                 elif isinstance(message, TokenExpiring):
                     self.token_expires_at = message.expires_at
                     if self.token_source is not None:

@@ -1,0 +1,1 @@
+"""An example Plaza zone, packaged on its own: the Lantern Garden."""

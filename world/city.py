@@ -1,0 +1,602 @@
+"""The city: every zone of one process, their instances, and the avatars moving between them.
+
+``City.step(now)`` runs one tick for all of them: leaves, moves between zones (portals,
+transfers, kicks), joins, resumes, client requests (chat, blocks, reports, zone messages),
+the server's news for zones, timers and ``on_tick``, then each instance's world step
+(movement, interest, frames). Portals are checked after the step and carried out at the
+start of the next tick. Like ``World`` it never awaits; the server passes ``now`` in and
+carries out the returned messages, frames and intents.
+
+Avatar ids come from one ``IdSpace`` shared by every instance, so an avatar keeps its id
+from zone to zone, and the gateway can route a client's input with one lookup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from world.avatar_ids import IdSpace
+from world.avatars import AvatarDescription
+from world.chat import Chat
+from world.city_requests import handle_request
+from world.codec import Move as MoveInput
+from world.codec import Pose, encode_welcome
+from world.codec_social import encode_enter_zone, encode_zone_event
+from world.deltas import Frames
+from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest
+from world.instance import Effects, Instance, Move
+from world.instance_plan import FULL, OPEN_NEW, PLACEMENTS, choose_instance
+from world.intents import Persist
+from world.members import Member
+from world.portals import PortalWatch
+from world.protocol import ZONE_SEQ_GAP
+from world.world import StepTimings, World, WorldConfig
+from world.zone_api import Placement, ServerEvent, Zone
+from world.zone_layout import ZoneLayout
+
+__all__ = [
+    "INSTANCE_IDLE_S",
+    "MAX_INSTANCES_PER_ZONE",
+    "MAX_REQUESTS_PER_TICK",
+    "PORTAL_CHECK_TICKS",
+    "City",
+    "CityConfig",
+    "CityError",
+    "CityStepResult",
+    "ZoneSpec",
+    "check_zones",
+]
+
+# An extra instance that has been empty this long closes (the first one stays open).
+INSTANCE_IDLE_S = 60.0
+# Each instance preallocates its arrays; this bounds what one zone can take.
+MAX_INSTANCES_PER_ZONE = 64
+# Portals are checked every other tick: 100 ms is quicker than a step across a portal.
+PORTAL_CHECK_TICKS = 2
+# Chat, blocks, reports and zone messages handled per tick; the rest wait for the next.
+MAX_REQUESTS_PER_TICK = 2000
+# Past this many waiting requests a new one is refused at once (the client is told).
+MAX_PENDING_REQUESTS = 20_000
+# Server events (persisted outcomes, HTTP-side changes) waiting for the next tick.
+MAX_PENDING_EVENTS = 10_000
+
+
+class CityError(ValueError):
+    """The zones do not fit together (a portal to a missing zone, an unknown spot): found
+    at start-up, so a broken configuration never serves anyone."""
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """A registered zone: its script class, its validated layout and its saved records."""
+
+    name: str
+    zone_class: type[Zone]
+    layout: ZoneLayout
+    records: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CityConfig:
+    """Parameters of one city (one process)."""
+
+    capacity: int = 20_000
+    entrance: str = "seoul_plaza"
+    world: WorldConfig = field(default_factory=WorldConfig)
+    instance_idle_s: float = INSTANCE_IDLE_S
+    max_instances_per_zone: int = MAX_INSTANCES_PER_ZONE
+    # Overrides every zone's own per-instance capacity when set (operators, benchmarks).
+    instance_capacity: int | None = None
+
+
+@dataclass
+class CityStepResult:
+    """What one city tick produced, for the server to carry out.
+
+    ``messages`` go out before ``frames`` (an ENTER_ZONE must precede the new zone's first
+    frame); ``intents`` are for the server to persist; ``errors`` are zone-script failures
+    to log.
+    """
+
+    tick: int
+    server_time: float
+    frames: list[Frames]
+    messages: list[tuple[int, bytes]]
+    joined: list[tuple[int, int, bytes]]
+    refused: list[tuple[int, str]]
+    intents: list[Persist]
+    errors: list[str]
+    events: int
+    timings: StepTimings
+
+
+@dataclass
+class _ZoneRuntime:
+    spec: ZoneSpec
+    capacity: int
+    instances: list[Instance] = field(default_factory=list)
+    records: dict[str, Any] = field(default_factory=dict)
+    portals: dict[int, PortalWatch] = field(default_factory=dict)
+
+
+class City:
+    """Every zone of this process and their instances; see the module docstring."""
+
+    def __init__(self, zones: Iterable[ZoneSpec], config: CityConfig | None = None) -> None:
+        self.config = config or CityConfig()
+        self.zones: dict[str, _ZoneRuntime] = {}
+        specs = list(zones)
+        for spec in specs:
+            if spec.name in self.zones:
+                raise CityError(f"zone {spec.name!r} is registered twice")
+            capacity = self.config.instance_capacity or spec.zone_class.capacity
+            self.zones[spec.name] = _ZoneRuntime(spec, capacity, records=dict(spec.records))
+        check_zones(specs, self.config.entrance, self.config.instance_capacity)
+        self.ids = IdSpace(self.config.capacity)
+        self.inbox = Inbox()
+        self.chat = Chat()
+        self.tick = 0
+        self.where: dict[int, Instance] = {}
+        self._effects = Effects()
+        self._moves: list[Move] = []
+        self._requests: deque[tuple[int, Any]] = deque()
+        self._events: deque[tuple[str, ServerEvent]] = deque()
+        self.opened = False
+        self._coalesced_closed = 0
+
+    def open(
+        self, records: Mapping[str, Mapping[str, Any]] | None = None, now: float = 0.0
+    ) -> None:
+        """Hand each zone its saved records and open its first instance (``on_create``
+        runs here, at start-up, so a broken script shows at once). Further instances open
+        as crowds grow. The first step opens the city if nobody did."""
+        if self.opened:
+            return
+        self.opened = True
+        for name, runtime in self.zones.items():
+            runtime.records.update((records or {}).get(name, {}))
+            self._open_instance(runtime, now)
+
+    # -- input from the gateway -------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Avatars in the city."""
+        return len(self.where)
+
+    @property
+    def coalesced(self) -> int:
+        """Moves and poses replaced by newer ones before a tick, in every instance so far."""
+        return self._coalesced_closed + sum(
+            i.world.inbox.counters.coalesced for i in self._all_instances()
+        )
+
+    @property
+    def capacity(self) -> int:
+        """Most avatars the city holds at once."""
+        return self.config.capacity
+
+    def push_move(self, avatar_id: int, move: MoveInput) -> None:
+        """Queue a MOVE for the avatar's instance."""
+        instance = self.where.get(avatar_id)
+        if instance is not None:
+            instance.world.inbox.push_move(avatar_id, move)
+
+    def push_pose(self, avatar_id: int, pose: Pose) -> None:
+        """Queue a POSE for the avatar's instance."""
+        instance = self.where.get(avatar_id)
+        if instance is not None:
+            instance.world.inbox.push_pose(avatar_id, pose)
+
+    def hold(self, avatar_id: int) -> None:
+        """Skip the avatar's next frame (its connection is still busy)."""
+        instance = self.where.get(avatar_id)
+        if instance is not None:
+            instance.world.inbox.hold(avatar_id)
+
+    def post(self, avatar_id: int, request: Any) -> bool:
+        """Queue a SAY, BLOCK, REPORT or ZONE request; False when too many are waiting."""
+        if len(self._requests) >= MAX_PENDING_REQUESTS:
+            return False
+        self._requests.append((avatar_id, request))
+        return True
+
+    def notify(self, zone: str, event: ServerEvent) -> bool:
+        """Deliver ``event`` to every instance of ``zone`` at the next tick."""
+        if zone not in self.zones or len(self._events) >= MAX_PENDING_EVENTS:
+            return False
+        self._events.append((zone, event))
+        return True
+
+    def set_mute(self, subject: str, until: float, reason: str) -> None:
+        """A mute issued (or lifted, with ``until`` 0) while the user may be connected."""
+        for avatar_id, instance in self.where.items():
+            member = instance.members[avatar_id]
+            if member.subject == subject:
+                member.muted_until, member.mute_reason = until, reason
+
+    # -- what the server asks ---------------------------------------------------------------
+
+    def member(self, avatar_id: int) -> Member | None:
+        """The user behind a live avatar."""
+        instance = self.where.get(avatar_id)
+        return None if instance is None else instance.members.get(avatar_id)
+
+    def place_of(self, avatar_id: int) -> tuple[str, float, float, float, float] | None:
+        """(zone, x, y, z, yaw) of a live avatar."""
+        instance = self.where.get(avatar_id)
+        if instance is None:
+            return None
+        table = instance.world.table
+        row = table.row_of(avatar_id)
+        x, y, z = (float(v) for v in table.position[row])
+        return instance.zone, x, y, z, float(table.yaw[row])
+
+    def places(self) -> list[tuple[int, str, float, float, float, float]]:
+        """(avatar, zone, x, y, z, yaw) of every avatar, one gather per instance."""
+        out: list[tuple[int, str, float, float, float, float]] = []
+        for runtime in self.zones.values():
+            for instance in runtime.instances:
+                table = instance.world.table
+                n = table.count
+                ids = table.ids[:n].tolist()
+                pos = table.position[:n].tolist()
+                yaws = table.yaw[:n].tolist()
+                zone = instance.zone
+                out.extend(
+                    (a, zone, x, y, z, w) for a, (x, y, z), w in zip(ids, pos, yaws, strict=True)
+                )
+        return out
+
+    def directory(self) -> list[dict[str, Any]]:
+        """Zones and their instances with occupancy (``GET /api/zones``)."""
+        return [
+            {
+                "name": name,
+                "title": dict(runtime.spec.layout.titles),
+                "capacity": runtime.capacity,
+                "open_at": runtime.spec.zone_class.open_at,
+                "placement": runtime.spec.zone_class.placement,
+                "entrance": name == self.config.entrance,
+                "avatars": sum(i.count() for i in runtime.instances),
+                "instances": [
+                    {"number": i.instance, "avatars": i.count()} for i in runtime.instances
+                ],
+            }
+            for name, runtime in self.zones.items()
+        ]
+
+    def layout(self, zone: str) -> ZoneLayout | None:
+        """A zone's layout, or None."""
+        runtime = self.zones.get(zone)
+        return None if runtime is None else runtime.spec.layout
+
+    def welcome_info(self, avatar_id: int, now: float, resumed: bool = False) -> dict[str, Any]:
+        """The WELCOME (or ENTER_ZONE) map of a live avatar."""
+        instance = self.where[avatar_id]
+        info = instance.world.welcome_info(avatar_id, now, resumed)
+        info["tick"] = self.tick
+        info["instance"] = {"zone": instance.zone, "number": instance.instance}
+        return info
+
+    # -- the tick ---------------------------------------------------------------------------
+
+    def step(self, now: float) -> CityStepResult:
+        """Advance every zone instance by one tick at server time ``now``."""
+        t0 = time.perf_counter()
+        if not self.opened:
+            self.open(now=now)
+        self.tick += 1
+        self._effects = effects = Effects()
+        for instance in self._all_instances():
+            instance.now = now
+            instance.effects = effects
+        inbox = self.inbox
+        for avatar_id in inbox.leaves:
+            self._depart(avatar_id)
+        inbox.leaves.clear()
+        moves, self._moves = self._moves, []
+        for move in moves:
+            self._carry_out(move, now)
+        joined: list[tuple[int, int, bytes]] = []
+        refused: list[tuple[int, str]] = []
+        for _ in range(min(len(inbox.joins), MAX_JOINS_PER_TICK)):
+            self._join(inbox.joins.popleft(), now, joined, refused)
+        for request in inbox.resumes:
+            owner = self.where.get(request.avatar_id)
+            if owner is None or not owner.world.refresh_view(request.avatar_id):
+                refused.append((request.ticket, "the avatar to resume has left; join again"))
+                continue
+            info = self.welcome_info(request.avatar_id, now, resumed=True)
+            joined.append((request.ticket, request.avatar_id, encode_welcome(info)))
+        inbox.resumes.clear()
+        for _ in range(min(len(self._requests), MAX_REQUESTS_PER_TICK)):
+            avatar_id, request = self._requests.popleft()
+            if avatar_id in self.where:
+                handle_request(self, now, avatar_id, request)
+        while self._events:
+            zone, event = self._events.popleft()
+            for instance in list(self.zones[zone].instances):
+                instance.call("on_event", event)
+        for instance in self._all_instances():
+            instance.run_timers()
+            instance.call("on_tick")
+
+        frames: list[Frames] = []
+        messages = effects.messages
+        timings = StepTimings()
+        events = 0
+        check_portals = self.tick % PORTAL_CHECK_TICKS == 0
+        for runtime in self.zones.values():
+            for instance in runtime.instances:
+                result = instance.world.step(now, self.tick)
+                frames.append(result.frames)
+                messages.extend(result.messages)
+                events += result.events
+                timings.inputs += result.timings.inputs
+                timings.interest += result.timings.interest
+                timings.encode += result.timings.encode
+                if check_portals:
+                    watch = runtime.portals[instance.instance]
+                    for avatar_id, portal in watch.check(instance.world.table):
+                        placement = Placement(spot=portal.destination)
+                        self._moves.append(Move(avatar_id, portal.target, placement, portal.id))
+        self._moves.extend(effects.moves)
+        effects.moves.clear()
+        self._close_idle(now)
+        timings.total = time.perf_counter() - t0
+        return CityStepResult(
+            self.tick,
+            now,
+            frames,
+            messages,
+            joined,
+            refused,
+            effects.intents,
+            effects.errors,
+            events,
+            timings,
+        )
+
+    # -- joining, leaving, moving -----------------------------------------------------------
+
+    def _all_instances(self) -> list[Instance]:
+        return [i for runtime in self.zones.values() for i in runtime.instances]
+
+    def _join(
+        self,
+        request: JoinRequest,
+        now: float,
+        joined: list[tuple[int, int, bytes]],
+        refused: list[tuple[int, str]],
+    ) -> None:
+        member = request.member or Member(
+            subject=f"anonymous:{request.ticket}", role=request.description.role
+        )
+        entrance = self.config.entrance
+        zone = request.zone if request.zone in self.zones else entrance
+        place = request.place if zone == request.zone else None
+        if self.ids.free == 0:
+            refused.append((request.ticket, "the world is full; try again shortly"))
+            return
+        avatar_id = self.ids.allocate()
+        description = request.description
+        instance, reason = self._admit(self.zones[zone], avatar_id, member, description, now)
+        if instance is None and zone != entrance:
+            # The last place's zone is full or turned the user away: start at the entrance.
+            zone, place = entrance, None
+            instance, reason = self._admit(self.zones[zone], avatar_id, member, description, now)
+        if instance is None:
+            self.ids.release(avatar_id)
+            refused.append((request.ticket, reason))
+            return
+        self._place(instance, avatar_id, member, request.description, place)
+        info = self.welcome_info(avatar_id, now)
+        joined.append((request.ticket, avatar_id, encode_welcome(info)))
+        instance.call("on_join", instance.view(avatar_id))
+
+    def _admit(
+        self,
+        runtime: _ZoneRuntime,
+        avatar_id: int,
+        member: Member,
+        description: AvatarDescription,
+        now: float,
+        leaving: Instance | None = None,
+    ) -> tuple[Instance | None, str]:
+        """Choose an instance of the zone and ask its script whether the avatar may enter;
+        (instance, "") or (None, the reason to tell the user)."""
+        instance = self._choose(runtime, member, now, leaving)
+        if instance is None:
+            title = runtime.spec.layout.titles.get(member.locale) or runtime.spec.name
+            return None, f"{title} is full; try again shortly"
+        view = instance.view_of(avatar_id, member, description)
+        verdict = instance.call("on_join_attempt", view)
+        if verdict is None:
+            return instance, ""
+        return None, verdict if isinstance(verdict, str) else "this place is unavailable now"
+
+    def _place(
+        self,
+        instance: Instance,
+        avatar_id: int,
+        member: Member,
+        description: AvatarDescription,
+        place: tuple[float, float, float, float] | Placement | None,
+    ) -> None:
+        position, yaw = self._position(instance.world, place)
+        instance.world.add_avatar(description, position, yaw, avatar_id)
+        instance.members[avatar_id] = member
+        instance.empty_since = None
+        self.where[avatar_id] = instance
+        watch = self.zones[instance.zone].portals[instance.instance]
+        watch.arrived(avatar_id, float(position[0]), float(position[2]))
+
+    def _position(
+        self, world: World, place: tuple[float, float, float, float] | Placement | None
+    ) -> tuple[Any, float]:
+        if isinstance(place, Placement):
+            spot = world.layout.spot(place.spot) if place.spot else None
+            if spot is not None:
+                return world.start_position((*spot.position, spot.yaw))
+            if place.position is not None:
+                yaw = place.yaw if place.yaw is not None else 0.0
+                return world.start_position((*place.position, yaw))
+            return world.start_position(None)
+        return world.start_position(place)
+
+    def _choose(
+        self, runtime: _ZoneRuntime, member: Member, now: float, leaving: Instance | None
+    ) -> Instance | None:
+        instances = runtime.instances
+        counts = [i.count() - (1 if i is leaving else 0) for i in instances]
+        party_at = None
+        if member.party is not None:
+            for index, instance in enumerate(instances):
+                if any(m.party == member.party for m in instance.members.values()):
+                    party_at = index
+                    break
+        zone_class = runtime.spec.zone_class
+        choice = choose_instance(
+            counts,
+            runtime.capacity,
+            zone_class.open_at,
+            zone_class.placement,
+            party_at,
+            can_open=len(instances) < self.config.max_instances_per_zone,
+        )
+        if choice == FULL:
+            return None
+        if choice == OPEN_NEW:
+            return self._open_instance(runtime, now)
+        return instances[choice]
+
+    def _open_instance(self, runtime: _ZoneRuntime, now: float) -> Instance:
+        taken = {i.instance for i in runtime.instances}
+        number = next(n for n in range(1, len(taken) + 2) if n not in taken)
+        spec = runtime.spec
+        config = replace(self.config.world, capacity=runtime.capacity)
+        world = World(spec.layout, config, self.ids)
+        instance = Instance(
+            spec.name, number, world, spec.zone_class(), runtime.records, self._effects
+        )
+        instance.now = now
+        runtime.instances.append(instance)
+        runtime.instances.sort(key=lambda i: i.instance)
+        runtime.portals[number] = PortalWatch(spec.layout)
+        instance.call("on_create")
+        return instance
+
+    def _close_idle(self, now: float) -> None:
+        for runtime in self.zones.values():
+            for instance in list(runtime.instances[1:]):
+                if instance.count():
+                    continue
+                if instance.empty_since is None:
+                    instance.empty_since = now
+                elif now - instance.empty_since >= self.config.instance_idle_s:
+                    instance.call("on_dispose")
+                    self._coalesced_closed += instance.world.inbox.counters.coalesced
+                    runtime.instances.remove(instance)
+                    del runtime.portals[instance.instance]
+
+    def _depart(self, avatar_id: int) -> None:
+        """The avatar leaves the city for good."""
+        instance = self.where.get(avatar_id)
+        if instance is None:
+            return
+        self._take_out(instance, avatar_id)
+        self.chat.forget(avatar_id)
+        self.ids.release(avatar_id)
+
+    def _take_out(self, instance: Instance, avatar_id: int) -> None:
+        view = instance.view(avatar_id)
+        instance.call("on_leave", view)
+        instance.world.remove_avatar(avatar_id)
+        del instance.members[avatar_id]
+        del self.where[avatar_id]
+        self.zones[instance.zone].portals[instance.instance].left(avatar_id)
+
+    def _carry_out(self, move: Move, now: float) -> None:
+        """Move an avatar to another zone (or instance); refused moves leave it in place."""
+        source = self.where.get(move.avatar_id)
+        if source is None:
+            return
+        avatar_id = move.avatar_id
+        member = source.members[avatar_id]
+        target = move.zone or self.config.entrance
+        if target not in self.zones:
+            refusal = {"zone": target, "reason": "no such zone"}
+            self._tell(source, avatar_id, "travel.refused", refusal)
+            return
+        description = source.world.table.descriptions[avatar_id]
+        source_row = source.world.table.row_of(avatar_id)
+        source_yaw = float(source.world.table.yaw[source_row])
+        placement = move.placement
+        if placement.spot is None and placement.position is None:
+            placement = Placement(yaw=source_yaw)
+        # Ask the destination before leaving, so a refusal leaves the avatar where it was.
+        instance, reason = self._admit(
+            self.zones[target], avatar_id, member, description, now, source
+        )
+        if instance is None:
+            self._tell(source, avatar_id, "travel.refused", {"zone": target, "reason": reason})
+            return
+        table = source.world.table
+        floor = max(int(table.last_seq[source_row]), int(table.last_pose_seq[source_row]))
+        floor = (max(floor, 0) + ZONE_SEQ_GAP) & 0xFFFFFFFF
+        self._take_out(source, avatar_id)
+        self._place(instance, avatar_id, member, description, placement)
+        new_table = instance.world.table
+        row = new_table.row_of(avatar_id)
+        new_table.last_seq[row] = floor
+        new_table.last_pose_seq[row] = floor
+        info = self.welcome_info(avatar_id, now)
+        info["via"] = move.via
+        info["seq_floor"] = floor
+        if move.notice:
+            info["notice"] = move.notice
+        self._effects.messages.append((avatar_id, encode_enter_zone(info)))
+        instance.call("on_join", instance.view(avatar_id))
+
+    def _tell(self, instance: Instance, avatar_id: int, kind: str, data: dict[str, Any]) -> None:
+        self._effects.messages.append((avatar_id, encode_zone_event(instance.zone, kind, data)))
+
+
+def check_zones(
+    specs: Iterable[ZoneSpec], entrance: str, instance_capacity: int | None = None
+) -> None:
+    """Raise ``CityError`` unless every portal leads to a registered zone and an existing
+    spot there, the entrance is registered, and each zone's instance settings make sense."""
+    by_name = {spec.name: spec for spec in specs}
+    if entrance not in by_name:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise CityError(f"the entrance zone {entrance!r} is not registered (known: {known})")
+    for name, spec in by_name.items():
+        zone_class = spec.zone_class
+        if zone_class.placement not in PLACEMENTS:
+            raise CityError(
+                f"zone {name}: placement must be one of {', '.join(PLACEMENTS)}, "
+                f"not {zone_class.placement!r}"
+            )
+        if not (0.0 < zone_class.open_at <= 1.0):
+            raise CityError(f"zone {name}: open_at must be within (0, 1]")
+        if (instance_capacity or zone_class.capacity) < 1:
+            raise CityError(f"zone {name}: capacity must be at least 1")
+        for index, portal in enumerate(spec.layout.portals):
+            where = f"zone {name}: portals[{index}] ({portal.id})"
+            target = by_name.get(portal.target)
+            if target is None:
+                known = ", ".join(sorted(by_name))
+                raise CityError(
+                    f"{where}: target {portal.target!r} is not a registered zone (known: {known})"
+                )
+            if portal.destination is not None and target.layout.spot(portal.destination) is None:
+                raise CityError(
+                    f"{where}: destination {portal.destination!r} is not a spot of zone "
+                    f"{portal.target}"
+                )

@@ -1,0 +1,1 @@
+"""Plaza's own zones, registered under the ``plaza.zones`` entry point group like any other."""
