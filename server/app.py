@@ -10,6 +10,7 @@ import time
 
 from server.admission import StoredAdmission
 from server.auth import AuthError, TokenIssuer
+from server.civic_api import CivicApi
 from server.config import ServerConfig
 from server.db.database import Database, DatabaseUnavailable
 from server.db.embedded import EmbeddedPostgresError
@@ -21,9 +22,12 @@ from server.http import HttpError, HttpServer, Request, Response, Router
 from server.identity_api import IdentityApi
 from server.metrics import CONTENT_TYPE, Registry
 from server.moderation import Moderation, SanctionList
+from server.notices import NoticeBoard
 from server.oidc import OidcError, OidcVerifier
 from server.places import PlaceWriter
+from server.polls import Polls
 from server.profiles import ProfileStore
+from server.proposals import Proposals
 from server.static_files import StaticFiles
 from server.verifiers import IssuerRouter
 from server.world_loop import WorldLoop
@@ -112,14 +116,16 @@ class PlazaServer:
         self.gateway.admission = StoredAdmission(db, profiles)
         self.gateway.moderation = moderation
         self.gateway.places = self.places
-        IdentityApi(
+        identity_api = IdentityApi(
             self.verifier,
             self.verifier.builtin,
             db,
             profiles,
             moderation,
             refusal=self.gateway.refusal,
-        ).add_routes(self.router)
+        )
+        identity_api.add_routes(self.router)
+        await self._open_civic(db, identity_api)
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()
         self.loop.start()
@@ -155,6 +161,21 @@ class PlazaServer:
             await self.places.stop()
         await self.http.close()
         await self.database.close()
+
+    async def _open_civic(self, db: Database, identity_api: IdentityApi) -> None:
+        """The notice board, proposals and polls: their HTTP routes, the intents the plaza
+        and City Hall zones raise, and their current state published to those zones."""
+        assert self.intents is not None
+        notices = NoticeBoard(db, self.city.notify)
+        proposals = Proposals(db, self.city.notify)
+        polls = Polls(db, self.city.notify)
+        self.intents.register("notice.post", notices.handle_post, notices.publish)
+        self.intents.register("proposal.submit", proposals.handle_submit, proposals.publish)
+        self.intents.register("poll.vote", polls.handle_vote, polls.publish)
+        CivicApi(identity_api.identity, notices, proposals, polls).add_routes(self.router)
+        await notices.publish()
+        await proposals.publish()
+        await polls.publish()
 
     async def _refresh_oidc_keys(self, oidc: OidcVerifier) -> None:
         while True:

@@ -180,13 +180,19 @@ class IntentRunner:
         }
         # Kinds whose outcome only the requester hears about (no zone event).
         self._quiet = {RECORD, USER_RECORD, BLOCK, REPORT}
+        self._after: dict[str, Callable[[], Awaitable[None]]] = {}
         self._queue: asyncio.Queue[Persist] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(
+        self, kind: str, handler: Handler, after: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         """Carry out intents of ``kind`` with ``handler`` (in a transaction); its result is
-        the RESULT detail and the data of the zone's ``ServerEvent``."""
+        the RESULT detail and the data of the zone's ``ServerEvent``. ``after`` runs once
+        the change is committed (a service publishing its new state)."""
         self.handlers[kind] = handler
+        if after is not None:
+            self._after[kind] = after
 
     def start(self) -> None:
         """Start the worker."""
@@ -257,6 +263,9 @@ class IntentRunner:
             self.send(reply.avatar_id, encode_result(reply.request_id, True, dict(detail)))
         if intent.kind not in self._quiet:
             self.notify(intent.zone, self._event(intent, True, "", detail))
+        after = self._after.get(intent.kind)
+        if after is not None:
+            await after()
 
     def _answer(self, intent: Persist, ok: bool, reason: str, detail: Mapping[str, Any]) -> None:
         if intent.reply is not None:

@@ -121,6 +121,7 @@ class _ZoneRuntime:
     instances: list[Instance] = field(default_factory=list)
     records: dict[str, Any] = field(default_factory=dict)
     portals: dict[int, PortalWatch] = field(default_factory=dict)
+    sticky: dict[str, ServerEvent] = field(default_factory=dict)
 
 
 class City:
@@ -205,10 +206,15 @@ class City:
         self._requests.append((avatar_id, request))
         return True
 
-    def notify(self, zone: str, event: ServerEvent) -> bool:
-        """Deliver ``event`` to every instance of ``zone`` at the next tick."""
-        if zone not in self.zones or len(self._events) >= MAX_PENDING_EVENTS:
+    def notify(self, zone: str, event: ServerEvent, *, sticky: bool = False) -> bool:
+        """Deliver ``event`` to every instance of ``zone`` at the next tick. A ``sticky``
+        event is the current state of something (the notices, the open polls): it is also
+        kept, per topic, and handed to instances that open later, right after on_create."""
+        runtime = self.zones.get(zone)
+        if runtime is None or len(self._events) >= MAX_PENDING_EVENTS:
             return False
+        if sticky:
+            runtime.sticky[event.topic] = event
         self._events.append((zone, event))
         return True
 
@@ -489,6 +495,11 @@ class City:
         runtime.instances.sort(key=lambda i: i.instance)
         runtime.portals[number] = PortalWatch(spec.layout)
         instance.call("on_create")
+        if self.opened:
+            # The current state of what the server keeps for this zone (sticky events);
+            # instances opened at start-up get them from the queue like everyone else.
+            for event in runtime.sticky.values():
+                instance.call("on_event", event)
         return instance
 
     def _close_idle(self, now: float) -> None:

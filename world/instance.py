@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +200,11 @@ class Instance:
     def send(self, avatar_id: int, type: str, data: Mapping[str, Any]) -> None:
         if avatar_id in self.members:
             self.effects.messages.append((avatar_id, encode_zone_event(self.zone, type, data)))
+
+    def send_group(self, avatar_ids: Iterable[int], type: str, data: Mapping[str, Any]) -> None:
+        frame = encode_zone_event(self.zone, type, data)
+        members = self.members
+        self.effects.messages.extend((a, frame) for a in avatar_ids if a in members)
 
     def broadcast(
         self, type: str, data: Mapping[str, Any], *, exclude: tuple[int, ...] = ()

@@ -20,6 +20,7 @@ class Role(StrEnum):
 
     GUEST = "guest"
     CITIZEN = "citizen"
+    GUIDE = "guide"  # leads guided tours in the tourism district
     STAFF = "staff"
     ORGANIZER = "organizer"
     MODERATOR = "moderator"

@@ -20,7 +20,7 @@ instance closes. See docs/zones.md for the guide and a complete example.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -157,6 +157,10 @@ class ZoneContext(Protocol):
 
     def send(self, avatar_id: int, type: str, data: Mapping[str, Any]) -> None:
         """A ZONE_EVENT to one avatar of this instance."""
+
+    def send_group(self, avatar_ids: Iterable[int], type: str, data: Mapping[str, Any]) -> None:
+        """The same ZONE_EVENT to several avatars of this instance (encoded once): for
+        texts chosen per language, send each language group its own."""
 
     def broadcast(
         self, type: str, data: Mapping[str, Any], *, exclude: tuple[int, ...] = ()

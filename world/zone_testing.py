@@ -16,7 +16,7 @@ Everything a hook does is recorded in plain lists (``sent``, ``broadcasts``, ``r
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +135,10 @@ class FakeContext:
     def send(self, avatar_id: int, type: str, data: Mapping[str, Any]) -> None:
         if avatar_id in self.members:
             self.sent.append((avatar_id, type, dict(data)))
+
+    def send_group(self, avatar_ids: Iterable[int], type: str, data: Mapping[str, Any]) -> None:
+        for avatar_id in avatar_ids:
+            self.send(avatar_id, type, data)
 
     def broadcast(
         self, type: str, data: Mapping[str, Any], *, exclude: tuple[int, ...] = ()
