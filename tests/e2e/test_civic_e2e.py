@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-
 from plaza_client.client import PlazaClient
+
 from tests.e2e.conftest import http_request
 from world.roles import Role
 
