@@ -28,6 +28,7 @@ from server.places import PlaceWriter
 from server.polls import Polls
 from server.profiles import ProfileStore
 from server.proposals import Proposals
+from server.reports_api import ReportsApi
 from server.static_files import StaticFiles
 from server.verifiers import IssuerRouter
 from server.world_loop import WorldLoop
@@ -125,6 +126,7 @@ class PlazaServer:
             refusal=self.gateway.refusal,
         )
         identity_api.add_routes(self.router)
+        ReportsApi(identity_api.identity, db).add_routes(self.router)
         await self._open_civic(db, identity_api)
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()

@@ -4,6 +4,7 @@ portals, and chat with blocks, reports and mutes, all against a real server and 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from typing import Any
 
@@ -11,6 +12,7 @@ import asyncpg
 import pytest
 from plaza_client.client import PlazaClient
 
+from tests.e2e.conftest import http_request
 from world.codec import Result
 from world.roles import Role
 
@@ -186,6 +188,23 @@ async def test_chat_blocks_reports_and_mutes(plaza: Any) -> None:
     assert row["reporter"] == "local:jun" and row["reported"] == "local:mina"
     assert row["reason"] == "rude to everyone" and row["status"] == "open"
     assert "can you hear me?" in row["context"]
+
+    # Moderators read it over HTTP with its context, and close it; citizens may not.
+    mod_token = plaza.mint("mod", Role.MODERATOR)
+    headers = {"Authorization": f"Bearer {mod_token}", "Content-Type": "application/json"}
+    listed = await http_request("GET", plaza.http_url + "/api/moderation/reports", b"", headers)
+    (open_report,) = listed.json()["reports"]
+    assert open_report["id"] == report.detail["report"]
+    assert [c["text"] for c in open_report["context"]][-1] == "can you hear me?"
+    as_citizen = {**headers, "Authorization": f"Bearer {plaza.mint('jun')}"}
+    denied = await http_request("GET", plaza.http_url + "/api/moderation/reports", b"", as_citizen)
+    assert denied.status == 403 and "moderator" in denied.json()["reason"]
+    body = json.dumps({"id": open_report["id"], "status": "resolved", "note": "muted"}).encode()
+    url = plaza.http_url + "/api/moderation/reports/resolve"
+    closed = await http_request("POST", url, body, headers)
+    assert closed.status == 200 and closed.json()["resolved_by"] == "local:mod"
+    again = await http_request("POST", url, body, headers)
+    assert again.status == 409
 
     # A moderator mutes mina: her lines are refused with the reason, until it is lifted.
     muted = await mod.moderate("mute", avatar=mina.avatar_id, reason="cool down", minutes=10)
