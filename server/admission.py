@@ -9,6 +9,7 @@ a spawn point of the entrance.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,6 +20,7 @@ from server.places import load_last_place
 from server.profiles import Profile, ProfileStore
 from server.zone_store import MemberData, load_member_data
 from world.avatars import AvatarDescription
+from world.instance import BADGE_RECORD
 
 __all__ = ["PREPARE_DEADLINE_S", "Admission", "JoinPlan", "StoredAdmission", "token_plan"]
 
@@ -76,10 +78,14 @@ class StoredAdmission:
         except DatabaseUnavailable as exc:
             log.warning("entering %s without a profile: %s", identity.subject, exc)
             return token_plan(identity)
+        description = describe(identity, profile)
+        badge = next((r[BADGE_RECORD] for r in data.records.values() if r.get(BADGE_RECORD)), None)
+        if isinstance(badge, str):
+            description = dataclasses.replace(description, badge=badge)
         if place is None:
-            return JoinPlan(describe(identity, profile), locale=profile.locale, data=data)
+            return JoinPlan(description, locale=profile.locale, data=data)
         return JoinPlan(
-            describe(identity, profile),
+            description,
             (place.x, place.y, place.z, place.yaw),
             place.zone,
             profile.locale,

@@ -39,10 +39,15 @@ class AvatarDescription:
     name: str
     appearance: dict[str, Any] = field(default_factory=dict)
     role: str = "guest"
+    # A short mark on the name tag (an emoji) earned in a zone, such as the stamp tour's.
+    badge: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """The description map carried by an enter entry."""
-        return {"name": self.name, "appearance": self.appearance, "role": self.role}
+        """The description map carried by an enter entry (``badge`` only when set)."""
+        wire: dict[str, Any] = {"name": self.name, "appearance": self.appearance, "role": self.role}
+        if self.badge:
+            wire["badge"] = self.badge
+        return wire
 
     @cached_property
     def packed(self) -> bytes:

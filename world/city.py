@@ -331,6 +331,7 @@ class City:
         for instance in self._all_instances():
             instance.run_timers()
             instance.call("on_tick")
+        self._apply_badges(effects)
 
         frames: list[Frames] = []
         messages = effects.messages
@@ -573,6 +574,18 @@ class City:
             info["notice"] = move.notice
         self._effects.messages.append((avatar_id, encode_enter_zone(info)))
         instance.call("on_join", instance.view(avatar_id))
+
+    def _apply_badges(self, effects: Effects) -> None:
+        """Badges set this tick: the description newcomers to the view get carries it, and
+        everyone in the instance is told now (ZONE_EVENT ``badge``)."""
+        for avatar_id, badge in effects.badges:
+            instance = self.where.get(avatar_id)
+            if instance is None:
+                continue
+            table = instance.world.table
+            table.descriptions[avatar_id] = replace(table.descriptions[avatar_id], badge=badge)
+            instance.broadcast("badge", {"avatar": avatar_id, "badge": badge})
+        effects.badges.clear()
 
     def _tell(self, instance: Instance, avatar_id: int, kind: str, data: dict[str, Any]) -> None:
         self._effects.messages.append((avatar_id, encode_zone_event(instance.zone, kind, data)))

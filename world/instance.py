@@ -26,11 +26,13 @@ from world.world import World
 from world.zone_api import AvatarView, Placement, ServerEvent, Zone, ZoneMessage
 from world.zone_layout import ZoneLayout
 
-__all__ = ["MAX_BADGE_CHARS", "Effects", "Instance", "Move"]
+__all__ = ["BADGE_RECORD", "MAX_BADGE_CHARS", "Effects", "Instance", "Move"]
 
 Vec3 = tuple[float, float, float]
 # Name-tag badges are a word or an emoji or two, not a sentence.
 MAX_BADGE_CHARS = 16
+# The user record (of the zone that gave it) holding a name-tag badge.
+BADGE_RECORD = "name_tag_badge"
 
 
 @dataclass(frozen=True)
@@ -277,10 +279,15 @@ class Instance:
             self.effects.moves.append(Move(avatar_id, zone, Placement(spot=spot), "transfer"))
 
     def set_badge(self, avatar_id: int, badge: str | None) -> None:
-        if avatar_id in self.members:
-            if badge is not None and len(badge) > MAX_BADGE_CHARS:
-                raise ValueError(f"a badge is at most {MAX_BADGE_CHARS} characters")
-            self.effects.badges.append((avatar_id, badge))
+        if avatar_id not in self.members:
+            return
+        if badge is not None and len(badge) > MAX_BADGE_CHARS:
+            raise ValueError(f"a badge is at most {MAX_BADGE_CHARS} characters")
+        self.effects.badges.append((avatar_id, badge))
+        member = self.members[avatar_id]
+        if member.records.get(self.zone, {}).get(BADGE_RECORD) != badge:
+            # Kept with the user, so the name tag shows it at every later sign-in.
+            self.save_for(avatar_id, BADGE_RECORD, badge)
 
 
 _FAILED = object()

@@ -76,6 +76,8 @@ class Recorder(Zone):
             raise RuntimeError("script bug")
         elif message.type == "kick":
             ctx.kick(message.avatar_id, "closing time")
+        elif message.type == "badge":
+            ctx.set_badge(message.avatar_id, "🏯")
         else:
             super().on_message(ctx, message)
 
@@ -423,3 +425,36 @@ def test_chat_near_zone_direct_blocks_mutes_and_limits() -> None:
     assert report.data["reported"] == "user:mina"
     assert [c["text"] for c in report.data["context"]] == ["안녕하세요 👋", "psst", "hello again"]
     assert report.reply is not None and report.reply.request_id == "r1"
+
+
+def test_a_badge_reaches_the_room_the_name_tag_and_the_users_records() -> None:
+    city = make_city()
+    clock = Clock()
+    join(city, 1, "mina", zone="hall", place=(0.0, 0.0, 0.0, 0.0))
+    join(city, 2, "jun", zone="hall", place=(1.0, 0.0, 0.0, 0.0))
+    ids = joined_ids(clock.step(city))
+    mina, jun = ids[1], ids[2]
+    city.post(mina, ZoneRequest(None, "badge", {}))
+    results = clock.step(city)
+    told = [m for m in messages_for(results, jun) if isinstance(m, ZoneEvent) and m.type == "badge"]
+    assert told[0].data == {"avatar": mina, "badge": "🏯"}
+    assert city.where[mina].world.table.descriptions[mina].to_wire()["badge"] == "🏯"
+    saved = [(i.kind, dict(i.data)) for i in results[0].intents]
+    assert ("user_record", {"key": "name_tag_badge", "value": "🏯"}) in saved
+    # Observers who see mina from now on get the badge with her description.
+    join(city, 3, "newcomer", zone="hall", place=(2.0, 0.0, 0.0, 0.0))
+    results = clock.step(city, 2)
+    newcomer = joined_ids(results)[3]
+    enters = [
+        e
+        for r in results
+        for frames in r.frames
+        for a, f in frames
+        if a == newcomer
+        for e in msgpack.unpackb(f, raw=False)[4]
+    ]
+    described = {
+        e[1]: msgpack.unpackb(e[2], raw=False) if isinstance(e[2], bytes) else e[2] for e in enters
+    }
+    assert described[mina]["badge"] == "🏯"
+    assert "badge" not in described[jun]
