@@ -157,7 +157,11 @@ class PlazaServer:
             self._key_refresher.cancel()
         await self.gateway.close(code, reason)
         await self.loop.stop()
+        intents, errors = self.city.close(time.time())
+        for error in errors:
+            log.error("%s", error)
         if self.intents is not None:
+            self.intents.submit(intents)
             await self.intents.stop()
         if self.places is not None:
             await self.places.stop()

@@ -78,7 +78,7 @@ class CivicApi:
         return Response.json({"notices": await self._act(self.notices.current())})
 
     async def post_notice(self, request: Request) -> Response:
-        """{"title": {locale: text}, "body": {locale: text}, "hours"?} (staff)."""
+        """{"title": {locale: text}, "body": {locale: text}, "hours"?} (staff roles)."""
         who = await self.identity(request)
         body = _body(request)
         notice = await self._act(
@@ -87,7 +87,7 @@ class CivicApi:
         return Response.json(notice, status=201)
 
     async def remove_notice(self, request: Request) -> Response:
-        """{"id"} (staff)."""
+        """{"id"} (staff roles)."""
         who = await self.identity(request)
         notice_id = _id(_body(request).get("id"), "notice")
         removed = await self._act(self.notices.remove(who, notice_id))
@@ -132,7 +132,8 @@ class CivicApi:
         return Response.json({"polls": await self._act(self.polls.open_polls())})
 
     async def create_poll(self, request: Request) -> Response:
-        """{"question": {locale: text}, "options": [{locale: text}, ...], "hours"?} (staff)."""
+        """{"question": {locale: text}, "options": [{locale: text}, ...], "hours"?} (staff,
+        organizers, admins)."""
         who = await self.identity(request)
         body = _body(request)
         poll = await self._act(
@@ -148,7 +149,7 @@ class CivicApi:
         return Response.json(result, status=201)
 
     async def close_poll(self, request: Request) -> Response:
-        """{"id"} (staff)."""
+        """{"id"} (staff roles)."""
         who = await self.identity(request)
         poll_id = _id(_body(request).get("id"), "poll")
         return Response.json({"closed": await self._act(self.polls.close(who, poll_id))})

@@ -45,6 +45,8 @@ log = logging.getLogger("plaza.zones")
 
 # A client waiting for a RESULT is told after this long that the change failed.
 INTENT_DEADLINE_S = 10.0
+# A save nobody waits for is tried again this long after the database failed it.
+RETRY_DELAY_S = 5.0
 # Intents waiting for the database; past this, new ones fail at once (and are logged).
 MAX_PENDING_INTENTS = 50_000
 
@@ -157,6 +159,13 @@ async def _save_report(conn: asyncpg.Connection, intent: Persist) -> Mapping[str
     return {"report": int(report_id)}
 
 
+def _record_key(intent: Persist) -> tuple[str, str, str, str] | None:
+    """Which record a save writes (records only: other kinds are not overwritten)."""
+    if intent.kind not in (RECORD, USER_RECORD):
+        return None
+    return (intent.kind, intent.zone, intent.subject or "", str(intent.data.get("key")))
+
+
 class IntentRefused(Exception):
     """A handler's "no" (already voted, not allowed): the requester gets ``reason``."""
 
@@ -181,6 +190,9 @@ class IntentRunner:
         # Kinds whose outcome only the requester hears about (no zone event).
         self._quiet = {RECORD, USER_RECORD, BLOCK, REPORT}
         self._after: dict[str, Callable[[], Awaitable[None]]] = {}
+        # The newest queued save of each record: an older one (say, one waiting out a
+        # database outage) is skipped rather than written over it.
+        self._latest: dict[tuple[str, str, str, str], tuple[Persist]] = {}
         self._queue: asyncio.Queue[Persist] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -224,7 +236,16 @@ class IntentRunner:
                         encode_result(intent.reply.request_id, False, "server busy; try again"),
                     )
                 continue
+            key = _record_key(intent)
+            if key is not None:
+                self._latest[key] = (intent,)
             self._queue.put_nowait(intent)
+
+    def _requeue(self, intent: Persist) -> None:
+        if self._queue.qsize() < MAX_PENDING_INTENTS:
+            self._queue.put_nowait(intent)
+        else:
+            log.error("intent %s of zone %s dropped: queue full", intent.kind, intent.zone)
 
     async def _run(self) -> None:
         while True:
@@ -248,17 +269,25 @@ class IntentRunner:
         async def work(conn: asyncpg.Connection) -> Mapping[str, Any]:
             return await handler(conn, intent)
 
-        # Someone waiting gets an answer within the deadline; background saves keep trying.
-        deadline = INTENT_DEADLINE_S if reply is not None else None
+        key = _record_key(intent)
+        if key is not None and self._latest.get(key, (None,))[0] is not intent:
+            return  # a newer save of the same record is queued; it wins
         try:
-            detail = await self.db.run(work, deadline_s=deadline)
+            detail = await self.db.run(work, deadline_s=INTENT_DEADLINE_S)
         except DatabaseUnavailable as exc:
+            if reply is None:
+                # Nobody waits: try again later, behind the requests that do.
+                log.warning("intent %s of zone %s waits: %s", intent.kind, intent.zone, exc)
+                asyncio.get_running_loop().call_later(RETRY_DELAY_S, self._requeue, intent)
+                return
             log.warning("intent %s of zone %s not saved: %s", intent.kind, intent.zone, exc)
             self._answer(intent, False, "could not be saved now; try again shortly", {})
             return
         except IntentRefused as exc:
             self._answer(intent, False, exc.reason, {})
             return
+        if key is not None and self._latest.get(key, (None,))[0] is intent:
+            del self._latest[key]
         if reply is not None:
             self.send(reply.avatar_id, encode_result(reply.request_id, True, dict(detail)))
         if intent.kind not in self._quiet:

@@ -297,10 +297,10 @@ class City:
         if not self.opened:
             self.open(now=now)
         self.tick += 1
-        self._effects = effects = Effects()
+        # What hooks did since the last step (on_create at start-up included) goes out now.
+        effects = self._effects
         for instance in self._all_instances():
             instance.now = now
-            instance.effects = effects
         inbox = self.inbox
         for avatar_id in inbox.leaves:
             self._depart(avatar_id)
@@ -355,6 +355,9 @@ class City:
         self._moves.extend(effects.moves)
         effects.moves.clear()
         self._close_idle(now)
+        self._effects = Effects()
+        for instance in self._all_instances():
+            instance.effects = self._effects
         timings.total = time.perf_counter() - t0
         return CityStepResult(
             self.tick,
@@ -547,10 +550,7 @@ class City:
             return
         description = source.world.table.descriptions[avatar_id]
         source_row = source.world.table.row_of(avatar_id)
-        source_yaw = float(source.world.table.yaw[source_row])
         placement = move.placement
-        if placement.spot is None and placement.position is None:
-            placement = Placement(yaw=source_yaw)
         # Ask the destination before leaving, so a refusal leaves the avatar where it was.
         instance, reason = self._admit(
             self.zones[target], avatar_id, member, description, now, source
@@ -574,6 +574,15 @@ class City:
             info["notice"] = move.notice
         self._effects.messages.append((avatar_id, encode_enter_zone(info)))
         instance.call("on_join", instance.view(avatar_id))
+
+    def close(self, now: float) -> tuple[list[Persist], list[str]]:
+        """The server stops: every instance's ``on_dispose`` runs; returns the intents
+        (saves made while closing included) and script errors not yet handed out."""
+        for instance in self._all_instances():
+            instance.now = now
+            instance.call("on_dispose")
+        effects, self._effects = self._effects, Effects()
+        return effects.intents, effects.errors
 
     def _apply_badges(self, effects: Effects) -> None:
         """Badges set this tick: the description newcomers to the view get carries it, and

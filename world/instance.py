@@ -215,13 +215,14 @@ class Instance:
         self.effects.messages.extend((a, frame) for a in self.members if a not in exclude)
 
     def reply(self, message: ZoneMessage | ServerEvent, detail: Mapping[str, Any]) -> None:
-        if message.request_id is not None and message.avatar_id:
+        # Server events reach every instance; only the requester's answers.
+        if message.request_id is not None and message.avatar_id in self.members:
             self.effects.messages.append(
                 (message.avatar_id, encode_result(message.request_id, True, dict(detail)))
             )
 
     def refuse(self, message: ZoneMessage | ServerEvent, reason: str) -> None:
-        if message.request_id is not None and message.avatar_id:
+        if message.request_id is not None and message.avatar_id in self.members:
             self.effects.messages.append(
                 (message.avatar_id, encode_result(message.request_id, False, reason))
             )

@@ -49,7 +49,7 @@ _SPAWN_SPREAD_M = 3.0
 
 @dataclass(frozen=True)
 class WorldConfig:
-    """Tunable parameters of one world (one process's zone)."""
+    """Tunable parameters of one world (one zone instance)."""
 
     capacity: int = 20_000
     tick_rate: float = 20.0

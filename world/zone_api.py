@@ -54,7 +54,7 @@ class AvatarView(Protocol):
 
     @property
     def role(self) -> str:
-        """guest, citizen, guide, staff, organizer, performer, interpreter, moderator, admin."""
+        """guest, citizen, guide, staff, organizer, moderator or admin (``world.roles``)."""
 
     @property
     def locale(self) -> str:
@@ -80,8 +80,9 @@ class AvatarView(Protocol):
 class ZoneMessage:
     """A ZONE message from a client: ``type`` names it, ``data`` is a map of plain values.
 
-    ``request_id`` is set when the client wants a RESULT; answer with ``ctx.reply`` or
-    ``ctx.refuse`` (now, or later when a persisted outcome arrives).
+    ``request_id`` is set when the client wants a RESULT: answer it with ``ctx.reply`` or
+    ``ctx.refuse``, or hand it to ``ctx.persist(..., message=message)``, and the server
+    answers once the change is committed (do not reply again in ``on_event``).
     """
 
     avatar_id: int
@@ -247,4 +248,5 @@ class Zone:
         """Every world tick (``ctx.now``), after inputs and before interest and frames."""
 
     def on_dispose(self, ctx: ZoneContext) -> None:
-        """The instance closes (it has been empty for a while, or the server stops)."""
+        """The instance closes (an extra instance that has been empty for a while, or every
+        instance when the server stops). Saves made here are still carried out."""

@@ -105,8 +105,8 @@ async def test_two_browsers_see_each_other_move_and_the_plaza_is_drawn(
     )
     after = await drawn(b, a_id)
     assert after is not None
-    server_row = plaza.server.world.table.row_of(a_id)
-    server_pos = plaza.server.world.table.position[server_row]
+    table = plaza.table_of(a_id)
+    server_pos = table.position[table.row_of(a_id)]
     assert math.hypot(after["x"] - server_pos[0], after["z"] - server_pos[2]) < 1.0
 
     # The plaza and the other avatar are on screen, not a blank canvas.
@@ -148,23 +148,25 @@ async def test_the_2d_page_lists_people_and_services_walks_there_and_passes_axe(
     after = serious(await axe_violations(page))
     assert after == [], after
 
-    # "Go" walks the avatar to the 120 center's portal: the server sees it arrive.
-    portal = next(p for p in plaza.server.layout.scene()["portals"] if p["target"] == "center_120")
+    # "Go" walks the avatar to the 120 center's portal; stepping in takes it to the center,
+    # and the page follows it there.
+    scene = plaza.server.entrance.layout.scene()
+    portal = next(p for p in scene["portals"] if p["target"] == "center_120")
     me = next(s for s in plaza.server.gateway.sessions.values() if s.identity.name == "다온")
-    await page.get_by_role("button", name=f"Go: {portal['title']['en']}").click()
+    _, x0, _, z0, _ = plaza.server.city.place_of(me.avatar_id)
     px, _, pz = portal["position"]
-    table = plaza.server.world.table
+    assert math.hypot(x0 - px, z0 - pz) > portal["radius"] + 1.0  # it has to walk
+    await page.get_by_role("button", name=f"Go: {portal['title']['en']}").click()
 
     async def arrived() -> None:
-        while True:
-            x, _, z = table.position[table.row_of(me.avatar_id)]
-            if math.hypot(x - px, z - pz) < portal["radius"] + 0.5:
-                return
+        while plaza.server.city.place_of(me.avatar_id)[0] != "center_120":
             await asyncio.sleep(0.2)
 
-    start = table.position[table.row_of(me.avatar_id)].copy()
     await asyncio.wait_for(arrived(), 60.0)
-    assert math.hypot(start[0] - px, start[2] - pz) > portal["radius"] + 1.0  # it did walk
+    await page.wait_for_function(
+        "() => document.getElementById('where-text').textContent.includes('120')",
+        timeout=TIMEOUT * 1000,
+    )
     assert neighbour.corrections == [] and page.errors == []
 
 
@@ -212,7 +214,7 @@ async def test_vr_head_and_hands_reach_others_and_a_teleport_moves_the_avatar(
 
     # Teleport: the right controller points down and ahead; pulling the trigger glides the
     # avatar there (under the speed limit, so the server accepts every step).
-    table = plaza.server.world.table
+    table = plaza.table_of(avatar_id)
     start = table.position[table.row_of(avatar_id)].copy()
     await page.evaluate(
         """() => {
@@ -267,7 +269,7 @@ async def test_a_dropped_socket_reconnects_and_resumes_the_same_avatar(
     assert await page.evaluate("() => window.__plaza.visit.connection.avatarId") == avatar_id
     status = await page.text_content("#status")
     assert status == "연결됨"
-    assert plaza.server.world.table.count == 1
+    assert plaza.server.city.count == 1
     # A reload (same tab, same token) resumes it too.
     await page.reload()
     await page.wait_for_function(
@@ -333,7 +335,7 @@ async def test_a_phone_walks_with_the_touch_joystick(plaza: Any, browser: Any) -
     assert await joystick.is_visible()
     box = await joystick.bounding_box()
     assert box is not None
-    table = plaza.server.world.table
+    table = plaza.table_of(avatar_id)
     start = table.position[table.row_of(avatar_id)].copy()
     # Push the stick forward (up) and hold it for two seconds.
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from world.roles import Role
+
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 20.0
@@ -156,26 +158,24 @@ async def test_the_3d_page_rebuilds_the_scene_after_a_portal(
         p for p in plaza.server.entrance.layout.scene()["portals"] if p["target"] == "center_120"
     )
     px, _, pz = portal["position"]
-    # Walk the page's avatar into the portal as the controls would: one step per tick.
+    # Turn toward the portal and run there with Shift and W, as a user would.
     await page.evaluate(
-        """([x, z]) => {
-            const visit = window.__plaza.visit;
-            const timer = setInterval(() => {
-                if (visit.zone.name !== 'seoul_plaza') { clearInterval(timer); return; }
-                const s = visit.self;
-                const dx = x - s.x, dz = z - s.z, d = Math.hypot(dx, dz);
-                const k = Math.min(0.2, d) / Math.max(d, 1e-9);
-                visit.move(s.x + dx * k, s.y, s.z + dz * k, s.yaw);
-            }, 50);
-        }""",
+        """([x, z]) => { const { visit, plaza } = window.__plaza;
+            plaza.controls.yaw = Math.atan2(x - visit.self.x, z - visit.self.z); }""",
         [px, pz],
     )
+    await page.keyboard.down("Shift")
+    await page.keyboard.down("KeyW")
 
     async def arrived() -> None:
         while plaza.server.city.place_of(avatar_id)[0] != "center_120":
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.1)
 
-    await asyncio.wait_for(arrived(), 60.0)
+    try:
+        await asyncio.wait_for(arrived(), 60.0)
+    finally:
+        await page.keyboard.up("KeyW")
+        await page.keyboard.up("Shift")
     await page.wait_for_function(
         """() => { const s = window.__plaza.plaza.scenery;
             return s.userData.zone === 'center_120' && s.visible; }""",
@@ -184,7 +184,8 @@ async def test_the_3d_page_rebuilds_the_scene_after_a_portal(
     title = plaza.server.city.layout("center_120").titles["ko"]
     assert await page.text_content("#zone-status") == f"{title} · 1번 방"
     await wait_text(page, "#chat-lines", f"{title}에 왔습니다")
-    # The page stands where the server put it, and walks on from there.
+    # The page stands where the server has it (once the last step is in), and walks on.
+    await asyncio.sleep(0.5)
     _, x, _, z, _ = plaza.server.city.place_of(avatar_id)
     here = await page.evaluate("() => ({...window.__plaza.visit.self})")
     assert math.hypot(here["x"] - x, here["z"] - z) < 0.5
@@ -207,7 +208,9 @@ async def test_the_3d_page_rebuilds_the_scene_after_a_portal(
     assert page.errors == []
 
 
-async def test_the_2d_chat_sends_blocks_reports_and_passes_axe(plaza: Any, browser: Any) -> None:
+async def test_the_2d_chat_sends_blocks_reports_and_passes_axe(
+    plaza: Any, browser: Any, tmp_path: pathlib.Path
+) -> None:
     page = await open_page(browser, plaza.http_url + "/2d")
     await sign_in(page, "다온", "en")
     avatar_id = await wait_joined(page)
@@ -216,6 +219,7 @@ async def test_the_2d_chat_sends_blocks_reports_and_passes_axe(plaza: Any, brows
     log = chat.get_by_role("log")
     assert await log.get_attribute("aria-live") == "polite"
     assert await log.locator("ul").count() == 1
+    assert await page.is_hidden("#chat-channel-row")  # guests speak to those near
 
     neighbour = await plaza.client("이웃")
     await walk_near(plaza, neighbour, avatar_id)
@@ -239,8 +243,7 @@ async def test_the_2d_chat_sends_blocks_reports_and_passes_axe(plaza: Any, brows
     await chat.get_by_role("button", name="Send report").click()
     await wait_text(page, "#chat-lines", "You reported 이웃")
     assert plaza.server.db is not None
-    async with plaza.server.db.pool.acquire() as conn:
-        reports = await conn.fetch("SELECT reported_name, reason FROM reports")
+    reports = await plaza.server.db.fetch("SELECT reported_name, reason FROM reports")
     assert [(r["reported_name"], r["reason"]) for r in reports] == [
         ("이웃", "shouting at everyone")
     ]
@@ -256,7 +259,29 @@ async def test_the_2d_chat_sends_blocks_reports_and_passes_axe(plaza: Any, brows
 
     violations = serious(await axe_violations(page))
     assert violations == [], violations
+    shot = tmp_path / "chat-2d.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    shutil.copy(shot, pathlib.Path("/tmp") / "plaza-chat-2d.png")
     assert neighbour.corrections == [] and page.errors == []
+
+
+async def test_staff_may_speak_to_the_whole_zone(plaza: Any, browser: Any) -> None:
+    page = await open_page(browser, plaza.http_url + "/2d")
+    await page.click("details summary")
+    await page.fill("#token-input", plaza.mint("김주무관", Role.STAFF))
+    await page.click("#sign-in-form button[type=submit]")
+    avatar_id = await wait_joined(page)
+    listener = await plaza.client("시민")
+    # Staff choose between those near and the whole zone; the zone-wide line is marked.
+    await page.wait_for_selector("#chat-channel-row:not([hidden])", timeout=TIMEOUT * 1000)
+    await page.select_option("#chat-channel", "zone")
+    await page.fill("#chat-input", "10분 뒤 광장 행사가 시작됩니다")
+    await page.press("#chat-input", "Enter")
+    await listener.wait_for(
+        lambda c: any(m["from"] == avatar_id and m["channel"] == "zone" for m in c.chat), TIMEOUT
+    )
+    await wait_text(page, "#chat-lines", "[전체] 김주무관: 10분 뒤 광장 행사가 시작됩니다")
+    assert page.errors == []
 
 
 async def test_the_2d_page_goes_to_the_tourism_district_and_follows_there(

@@ -37,9 +37,17 @@ async function call(method, path, { token, body } = {}) {
   return data;
 }
 
-/** Where to connect and the zone layout: GET /api/config. */
+/** Where to connect and the entrance zone's layout: GET /api/config. */
 export function fetchConfig() {
   return call("GET", "/api/config");
+}
+
+/**
+ * One zone's layout for drawing and listing: GET /api/zones/scene?name=<zone>. Returns
+ * {zone, scene} (`zone` as in WELCOME, `scene` as in /api/config).
+ */
+export function fetchZoneScene(name) {
+  return call("GET", `/api/zones/scene?name=${encodeURIComponent(name)}`);
 }
 
 /** A guest token: POST /api/auth/guest. Returns {token, subject, name, locale, ws_url}. */

@@ -1,7 +1,9 @@
 // The 2D accessible page: the same world as the 3D plaza in plain HTML. Where you are, who
-// is near, and the zone's services as buttons that walk you there. No WebGL; works with a
-// keyboard and a screen reader. The lists refresh at most once a second and are not live
-// regions, so a screen reader is not interrupted; only status changes are announced.
+// is near, the chat, and the zone's services as buttons that walk you there (a portal's
+// takes you to its zone, and the page follows). No WebGL; works with a keyboard and a
+// screen reader. The lists refresh at most once a second and are not live regions, so a
+// screen reader is not interrupted; status changes and chat lines are announced.
+import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
   applyLocale,
   applyPreferences,
@@ -20,6 +22,7 @@ const $ = (id) => document.getElementById(id);
 let locale = initialLocale();
 let visit = null;
 let walker = null;
+let panel = null;
 
 function setStatus(key, extra = "") {
   $("status").textContent = t(locale, key) + (extra ? ` — ${extra}` : "");
@@ -52,11 +55,19 @@ function nearestPlace(scene, self) {
   return best;
 }
 
+/** The zone's title in the user's language, and its room (instance) number. */
+function zoneName() {
+  const title = localized(visit.zone?.title ?? visit.scene.title, locale) || visit.scene.name;
+  const number = visit.instance?.number;
+  return number ? `${title} · ${t(locale, "room", { n: number })}` : title;
+}
+
 function renderWhere() {
-  const scene = visit.config.scene;
+  const scene = visit.scene;
   const self = visit.self;
-  const zone = localized(scene.title, locale);
-  const near = nearestPlace(scene, self);
+  const zone = zoneName();
+  // Right after a portal the new zone's scene may still be on its way: no places until then.
+  const near = scene.name === visit.zone?.name ? nearestPlace(scene, self) : null;
   let text = zone;
   if (near) {
     const where = localized(near.place.title, locale);
@@ -93,7 +104,7 @@ function renderNear() {
 }
 
 function renderServices() {
-  const scene = visit.config.scene;
+  const scene = visit.scene;
   const services = [
     ...(scene.portals ?? []),
     ...(scene.points_of_interest ?? []).filter((p) => p.kind === "service"),
@@ -141,6 +152,14 @@ async function enter(who) {
   }
   walker = new WalkTo(visit);
   visit.connection.addEventListener("welcome", () => setStatus("connected"));
+  // A portal (or the staff) took the avatar elsewhere: stop walking toward a place of the
+  // zone it left, and show the new zone once its scene is in.
+  visit.connection.addEventListener("enterzone", () => walker.stop());
+  visit.addEventListener("zone", () => {
+    setStatus("connected", zoneName());
+    renderServices();
+    renderAll();
+  });
   visit.connection.addEventListener("close", (event) => {
     const { key, willReconnect, reason } = event.detail;
     if (visit.refusal) return;
@@ -153,6 +172,7 @@ async function enter(who) {
       locale = event.detail.locale;
       applyLocale(locale);
       renderServices();
+      panel?.render();
     }
   });
   bindSettingsForm($("settings-form"), visit, {
@@ -160,10 +180,26 @@ async function enter(who) {
       locale = profile.locale;
       renderServices();
       renderAll();
+      panel?.render();
     },
   });
+  const chat = new ChatLog(visit);
+  panel = new ChatPanel(
+    chat,
+    {
+      log: $("chat-log"),
+      list: $("chat-lines"),
+      form: $("chat-form"),
+      input: $("chat-input"),
+      channel: $("chat-channel"),
+      channelRow: $("chat-channel-row"),
+    },
+    () => locale,
+  );
+  // For the browser tests and for support staff: what the page sees, read-only.
+  window.__plaza = { visit, chat };
   $("sign-in").hidden = true;
-  for (const id of ["where", "near", "services", "settings"]) $(id).hidden = false;
+  for (const id of ["where", "near", "chat", "services", "settings"]) $(id).hidden = false;
   setStatus("connected");
   renderServices();
   renderAll();

@@ -1,13 +1,17 @@
 // The 3D plaza: sign in, see the zone and everyone in view, walk with the keyboard, mouse
 // or a touch joystick, and enter VR where the browser offers WebXR. Remote avatars are
 // drawn ~100 ms behind the newest frame, interpolated, so 20 Hz updates look smooth at the
-// screen's rate. The page's status line says what the connection is doing, and a refusal
-// (banned, full, expired) is shown in words.
+// screen's rate. The page's status line says what the connection is doing and which zone
+// (and room of it) the avatar is in, and a refusal (banned, full, expired) is shown in
+// words. Walking into a portal takes the avatar to another zone: the scenery is rebuilt
+// from that zone's scene. A chat panel at the bottom left shows what those near say.
 import * as THREE from "three";
+import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
   applyPreferences,
   bindSettingsForm,
   initialLocale,
+  localized,
   t,
 } from "../common/page.js";
 import { bindSignIn } from "../common/sign_in.js";
@@ -15,7 +19,7 @@ import { Visit } from "../common/visit.js";
 import { RenderClock } from "../net/index.js";
 import { Crowd } from "./avatars.js";
 import { Controls } from "./controls.js";
-import { addEnvironment, buildScenery } from "./scene.js";
+import { addEnvironment, buildScenery, disposeScenery } from "./scene.js";
 import { XrSession } from "./xr.js";
 
 /** A MOVE goes out at most this often (the server ticks at 20 Hz). */
@@ -30,6 +34,15 @@ let locale = initialLocale();
 
 function setStatus(key, detail = "") {
   $("status").textContent = t(locale, key) + (detail ? ` — ${detail}` : "");
+}
+
+/** The zone's title in the user's language and the room (instance) number. */
+function showZone(visit) {
+  const box = $("zone-status");
+  const title = localized(visit.zone?.title, locale) || visit.zone?.name || "";
+  const number = visit.instance?.number;
+  box.textContent = number ? `${title} · ${t(locale, "room", { n: number })}` : title;
+  box.hidden = !title;
 }
 
 function showMessage(key, detail = "") {
@@ -47,7 +60,7 @@ class Plaza3D {
     this.renderer.setSize(innerWidth, innerHeight, false);
     this.scene = new THREE.Scene();
     addEnvironment(this.scene);
-    this.scenery = buildScenery(visit.config.scene, locale);
+    this.scenery = buildScenery(visit.scene, locale);
     this.scene.add(this.scenery);
     this.camera = new THREE.PerspectiveCamera(70, innerWidth / innerHeight, 0.2, 1200);
     this.camera.rotation.order = "YXZ";
@@ -80,7 +93,22 @@ class Plaza3D {
       this.renderClock.reset();
       this.controls.yaw = visit.self.yaw;
       setStatus("connected");
+      showZone(visit);
       $("message").hidden = true;
+    });
+    connection.addEventListener("enterzone", () => {
+      // Everyone in view is new, and the old scenery is not where we are any more: hide it
+      // until the new zone's scene arrives ('zone' below).
+      this.crowd.reset();
+      this.renderClock.reset();
+      this.controls.yaw = visit.self.yaw;
+      this.controls.pitch = 0;
+      this.scenery.visible = false;
+      showZone(visit);
+    });
+    visit.addEventListener("zone", () => {
+      this.rebuild(locale);
+      showZone(visit);
     });
     connection.addEventListener("close", (event) => {
       const { key, willReconnect, reason } = event.detail;
@@ -102,10 +130,11 @@ class Plaza3D {
     this.renderer.setAnimationLoop((time, frame) => this.frame(time, frame));
   }
 
-  /** Rebuild the signs and portal names in another language. */
-  relabel(newLocale) {
+  /** Build the scenery of the zone the avatar is in, in `newLocale` (signs, portal names). */
+  rebuild(newLocale) {
     this.scene.remove(this.scenery);
-    this.scenery = buildScenery(this.visit.config.scene, newLocale);
+    disposeScenery(this.scenery);
+    this.scenery = buildScenery(this.visit.scene, newLocale);
     this.scene.add(this.scenery);
   }
 
@@ -163,12 +192,17 @@ async function enter(who) {
   $("sign-in").hidden = true;
   $("open-settings").hidden = false;
   setStatus("connected");
+  showZone(visit);
   const plaza = new Plaza3D(visit);
+  const chat = new ChatLog(visit);
+  const panel = bindChat(chat);
   visit.addEventListener("profile", (event) => applyPreferences(event.detail));
   bindSettingsForm($("settings-form"), visit, {
     onSaved: (profile) => {
       locale = profile.locale;
-      plaza.relabel(locale);
+      plaza.rebuild(locale);
+      panel.render();
+      showZone(visit);
       $("settings").hidden = true;
     },
   });
@@ -179,7 +213,46 @@ async function enter(who) {
     $("settings").hidden = true;
   });
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, plaza, THREE };
+  window.__plaza = { visit, plaza, chat, THREE };
+}
+
+/** The chat panel: collapsible; Enter (outside a field) opens it and goes to its input. */
+function bindChat(chat) {
+  const panel = new ChatPanel(
+    chat,
+    {
+      log: $("chat-log"),
+      list: $("chat-lines"),
+      form: $("chat-form"),
+      input: $("chat-input"),
+      channel: $("chat-channel"),
+      channelRow: $("chat-channel-row"),
+    },
+    () => locale,
+  );
+  const toggle = $("chat-toggle");
+  const setOpen = (open) => {
+    $("chat-body").hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.dataset.i18n = open ? "hideChat" : "showChat";
+    toggle.textContent = t(locale, toggle.dataset.i18n);
+    $("chat").classList.toggle("collapsed", !open);
+  };
+  toggle.addEventListener("click", () => setOpen($("chat-body").hidden));
+  addEventListener("keydown", (event) => {
+    // Only while walking (focus on the page or the scene), never from a field, button or link.
+    const walking = event.target === document.body || event.target === $("scene");
+    if (event.key === "Enter" && walking) {
+      event.preventDefault();
+      setOpen(true);
+      $("chat-input").focus();
+    }
+  });
+  $("chat-input").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") $("chat-input").blur();
+  });
+  $("chat").hidden = false;
+  return panel;
 }
 
 bindSignIn(locale, {

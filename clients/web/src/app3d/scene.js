@@ -1,4 +1,5 @@
-// The zone's scenery in three.js, built from the layout served in /api/config ("scene"):
+// The zone's scenery in three.js, built from a zone's scene (/api/config's "scene" for the
+// entrance, GET /api/zones/scene for the others):
 // paving, lawns, water and roads; buildings as coloured boxes with roofs; portals as
 // glowing rings with their names; signs as text boards in the user's language. Everything
 // static is merged into few meshes per material so the scene costs a handful of draw calls.
@@ -114,13 +115,15 @@ function signMesh(sign, locale) {
 }
 
 /**
- * The scenery of a zone as a three.js group (rebuild it to change the language).
- * @param {object} scene the `scene` of /api/config
+ * The scenery of a zone as a three.js group (rebuild it to change the language or the zone;
+ * `disposeScenery` frees the one it replaces).
+ * @param {object} scene a zone's scene (as /api/config and /api/zones/scene serve it)
  * @param {string} locale
  */
 export function buildScenery(scene, locale) {
   const root = new THREE.Group();
   root.name = "scenery";
+  root.userData.zone = scene.name;
   const [minX, , minZ] = scene.bounds.min;
   const [maxX, , maxZ] = scene.bounds.max;
   const base = new THREE.Mesh(
@@ -135,6 +138,22 @@ export function buildScenery(scene, locale) {
   for (const portal of scene.portals ?? []) root.add(portalMesh(portal, locale));
   for (const sign of scene.signs ?? []) root.add(signMesh(sign, locale));
   return root;
+}
+
+/**
+ * Free the GPU memory of a scenery group that is no longer drawn: its geometries, materials
+ * and text textures.
+ * @param {THREE.Object3D} root
+ */
+export function disposeScenery(root) {
+  root.traverse((object) => {
+    object.geometry?.dispose();
+    const materials = Array.isArray(object.material) ? object.material : object.material ? [object.material] : [];
+    for (const material of materials) {
+      material.map?.dispose();
+      material.dispose();
+    }
+  });
 }
 
 /** Sky, fog and light for an open-air plaza by day. */

@@ -1,12 +1,19 @@
 // One citizen's visit, shared by the 3D and 2D pages: sign in (a guest name, or a token
 // already held by this tab), learn the world from /api/config, connect with automatic
 // renewal and reconnects, load the profile, and keep track of where the user's own avatar
-// stands (the server sends others' positions, not ours).
+// stands (the server sends others' positions, not ours) and which zone it is in.
+//
+// The visit starts with /api/config's scene (the entrance). When the avatar is in another
+// zone (a portal, a transfer, a kick back to the entrance, or a WELCOME in the zone where the
+// user last was) the visit loads that zone's scene and fires 'zone', so each page redraws.
+//
+// Events: 'zone' {zone, scene, instance, via, notice, entered}, 'profile', 'refused'.
 import { PlazaConnection } from "../net/index.js";
 import {
   checkAccess,
   fetchConfig,
   fetchProfile,
+  fetchZoneScene,
   refreshToken,
   saveProfile,
   signInGuest,
@@ -17,13 +24,56 @@ import {
 
 /** A stored token with less than this left is not worth reconnecting with. */
 const MIN_TOKEN_LEFT_S = 30;
+/** Tries to load a zone's scene before drawing bare ground instead, and the wait between. */
+const SCENE_ATTEMPTS = 3;
+const SCENE_RETRY_MS = 1000;
+/** Roles that may send a line to everyone in the zone (world/chat.py ANNOUNCE_ROLES). */
+export const ANNOUNCE_ROLES = Object.freeze(["staff", "organizer", "moderator", "admin", "guide"]);
+
+/**
+ * A scene with only the zone's name, title and bounds: what is drawn when its layout cannot
+ * be loaded (the world itself still works; only the scenery is missing).
+ */
+export function bareScene(zone) {
+  const [x, y, z] = zone.origin;
+  const [w, h, d] = zone.size;
+  return {
+    name: zone.name,
+    title: zone.title ?? {},
+    bounds: { min: [x, y, z], max: [x + w, y + h, z + d] },
+    spawns: [],
+    ground: [],
+    buildings: [],
+    portals: [],
+    signs: [],
+    points_of_interest: [],
+    spots: [],
+    walkable: [],
+  };
+}
 
 /** A signed-in, connected visit to the plaza. */
 export class Visit extends EventTarget {
-  constructor(config, token, connection) {
+  /**
+   * @param {object} config /api/config
+   * @param {string} token
+   * @param {PlazaConnection} connection
+   * @param {{role?: string}|null} [access] what /api/auth/check said about the token
+   */
+  constructor(config, token, connection, access = null) {
     super();
-    /** /api/config: ws_url, zone, scene. */
+    /** /api/config: ws_url, zone, scene (of the entrance). */
     this.config = config;
+    /** The user's role ("guest", "citizen", "staff", ...). */
+    this.role = access?.role ?? "guest";
+    /** The zone the avatar is in, as WELCOME and ENTER_ZONE describe it: name, title, origin, size. */
+    this.zone = config.zone;
+    /** The scene of that zone, once loaded (until then, the one before). */
+    this.scene = config.scene;
+    /** The instance of the zone: {zone, number}, once joined. */
+    this.instance = null;
+    /** Settles once the scene of the zone the avatar is in has been loaded. */
+    this.sceneReady = Promise.resolve();
     /** The live connection (its mirror holds who is in view). */
     this.connection = connection;
     /** The profile, once loaded (null while the database is away). */
@@ -31,10 +81,18 @@ export class Visit extends EventTarget {
     /** Where this user's avatar is: zone coordinates (m) and yaw (rad). */
     this.self = { x: 0, y: 0, z: 0, yaw: 0 };
     this.#token = token;
+    this.#scenes.set(config.scene.name, config.scene);
     connection.addEventListener("welcome", (event) => {
       const [x, y, z] = event.detail.position;
       Object.assign(this.self, { x, y, z, yaw: event.detail.yaw });
       storeToken(connection.token);
+      this.#arrive(event.detail, false);
+    });
+    connection.addEventListener("enterzone", (event) => {
+      // The server placed the avatar in the new zone (its entrance spot, say): start there.
+      const [x, y, z] = event.detail.position;
+      Object.assign(this.self, { x, y, z, yaw: event.detail.yaw });
+      this.#arrive(event.detail, true);
     });
     connection.addEventListener("close", (event) => {
       // A drop with no close frame may be the server refusing the reconnect (a ban, an
@@ -48,6 +106,52 @@ export class Visit extends EventTarget {
   }
 
   #token;
+  /** Scenes loaded so far, by zone name. */
+  #scenes = new Map();
+  #loads = 0;
+
+  /** Whether this user may send a line to the whole zone. */
+  get canAnnounce() {
+    return ANNOUNCE_ROLES.includes(this.role);
+  }
+
+  #arrive(message, entered) {
+    this.zone = message.zone;
+    this.instance = message.instance ?? null;
+    const load = ++this.#loads; // a scene still loading for an earlier move is not wanted now
+    // A reconnect in the zone already drawn keeps its scenery; a new zone, or a new
+    // instance, is announced to the page.
+    if (!entered && message.zone.name === this.scene.name) return;
+    const zone = message.zone;
+    this.sceneReady = this.#sceneOf(zone).then((scene) => {
+      if (load !== this.#loads) return; // the avatar moved on meanwhile
+      this.scene = scene;
+      const detail = {
+        zone,
+        scene,
+        instance: this.instance,
+        via: message.via ?? null,
+        notice: message.notice ?? null,
+        entered,
+      };
+      this.dispatchEvent(new CustomEvent("zone", { detail }));
+    });
+  }
+
+  async #sceneOf(zone) {
+    const known = this.#scenes.get(zone.name);
+    if (known) return known;
+    for (let attempt = 1; attempt <= SCENE_ATTEMPTS; attempt++) {
+      try {
+        const { scene } = await fetchZoneScene(zone.name);
+        this.#scenes.set(zone.name, scene);
+        return scene;
+      } catch {
+        if (attempt < SCENE_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, SCENE_RETRY_MS));
+      }
+    }
+    return bareScene(zone);
+  }
 
   /** The token kept for this tab, if it still has time left. */
   static heldToken() {
@@ -63,21 +167,24 @@ export class Visit extends EventTarget {
   static async begin({ name, locale, token }) {
     if (!token) token = (await signInGuest(name, locale)).token;
     storeToken(token);
+    let access;
     try {
-      await checkAccess(token);
+      access = await checkAccess(token);
     } catch (error) {
       storeToken(null);
       throw error;
     }
     const config = await fetchConfig();
     const connection = new PlazaConnection({ tokenSource: () => refreshToken(connection.token) });
-    const visit = new Visit(config, token, connection);
+    const visit = new Visit(config, token, connection, access);
     try {
       await connection.connect(config.ws_url, token);
     } catch (error) {
       storeToken(null);
       throw error;
     }
+    // Someone who left from another zone comes back there: its scene first.
+    await visit.sceneReady;
     visit.loadProfile();
     return visit;
   }

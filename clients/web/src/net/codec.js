@@ -17,6 +17,10 @@ export const Opcode = Object.freeze({
   PING: 3,
   RENEW: 4,
   MODERATE: 5,
+  SAY: 6,
+  BLOCK: 7,
+  REPORT: 8,
+  ZONE: 9,
   WELCOME: 64,
   WORLD: 65,
   CORRECTION: 66,
@@ -24,6 +28,9 @@ export const Opcode = Object.freeze({
   ERROR: 68,
   TOKEN_EXPIRING: 69,
   RESULT: 70,
+  CHAT: 71,
+  ZONE_EVENT: 72,
+  ENTER_ZONE: 73,
 });
 
 /** WebSocket close codes the server uses (world/protocol.py CloseCode, docs section 15). */
@@ -65,7 +72,7 @@ export const FLAG_MASK_CLIENT = 0x0f;
 export const MAX_CLIENT_FRAME_BYTES = 4096;
 /** Longest RENEW token, in bytes (ASCII). */
 export const MAX_TOKEN_FIELD_BYTES = 3072;
-/** Longest MODERATE request id, in characters. */
+/** Longest request id (MODERATE, SAY, BLOCK, REPORT, ZONE), in characters. */
 export const MAX_REQUEST_ID_CHARS = 100;
 /** Longest sanction reason, in characters. */
 export const MAX_REASON_CHARS = 500;
@@ -79,6 +86,15 @@ export const MAX_POSE_REACH_M = 2.5;
 export const RENEW_REQUEST_ID = "renew";
 /** MODERATE actions. */
 export const MODERATE_ACTIONS = Object.freeze(["ban", "mute", "lift"]);
+/** Longest chat line, in characters (after trimming). */
+export const MAX_CHAT_CHARS = 300;
+/** Longest ZONE message type, in characters. */
+export const MAX_ZONE_TYPE_CHARS = 40;
+/**
+ * Where a SAY goes: avatars within hearing distance, the whole zone instance (staff,
+ * organizers, moderators, admins and guides only), or one avatar.
+ */
+export const CHAT_CHANNELS = Object.freeze(["near", "zone", "direct"]);
 
 const U32_MAX = 0xffffffff;
 const COORD_BOUND = 1e6;
@@ -94,6 +110,10 @@ const MIN_QUAT_LENGTH = 0.5;
 const MAX_QUAT_LENGTH = 1.5;
 const TWO_PI = 2 * Math.PI;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+// Control characters other than newline and tab (world/codec_social.py _CONTROL): a line
+// holding them could rewrite a chat panel, so the server refuses it.
+const CONTROL_PATTERN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/;
+const ZONE_TYPE_PATTERN = new RegExp(`^[a-z][a-z0-9_.-]{0,${MAX_ZONE_TYPE_CHARS - 1}}$`);
 // fixarray(8), opcode, seq (at most uint32: 5 bytes), four float64s, anim and flags (2 each).
 const MOVE_MAX_BYTES = 1 + 1 + 5 + 4 * 9 + 2 + 2;
 const POSE_MAX_BYTES = 1 + 1 + 5 + 3 * (1 + 7 * 9);
@@ -302,13 +322,7 @@ export function encodeRenew(token) {
  * @returns {Uint8Array}
  */
 export function encodeModerate({ requestId, action, avatar, subject, reason, minutes, sanction }) {
-  checkText(requestId, "requestId", MAX_REQUEST_ID_CHARS);
-  if (!REQUEST_ID_PATTERN.test(requestId)) {
-    throw new RangeError("requestId may hold only letters, digits and . _ : -");
-  }
-  if (requestId === RENEW_REQUEST_ID) {
-    throw new RangeError(`requestId "${RENEW_REQUEST_ID}" is reserved for RENEW`);
-  }
+  checkRequestId(requestId);
   if (!MODERATE_ACTIONS.includes(action)) {
     throw new RangeError(`action must be one of ${MODERATE_ACTIONS.join(", ")}`);
   }
@@ -340,6 +354,118 @@ export function encodeModerate({ requestId, action, avatar, subject, reason, min
   return writer.finish();
 }
 
+function checkRequestId(requestId) {
+  checkText(requestId, "requestId", MAX_REQUEST_ID_CHARS);
+  if (!REQUEST_ID_PATTERN.test(requestId)) {
+    throw new RangeError("requestId may hold only letters, digits and . _ : -");
+  }
+  if (requestId === RENEW_REQUEST_ID) {
+    throw new RangeError(`requestId "${RENEW_REQUEST_ID}" is reserved for RENEW`);
+  }
+  return requestId;
+}
+
+function checkAvatar(value, name) {
+  if (!Number.isInteger(value) || value < 1 || value > U32_MAX) {
+    throw new RangeError(`${name} must be an avatar id 1..${U32_MAX}`);
+  }
+  return value;
+}
+
+/**
+ * Text a person reads (a chat line, a report's reason): trimmed as the server trims it,
+ * then 1 … `maxChars` characters without control characters (newline and tab are fine).
+ */
+function readableText(value, name, maxChars) {
+  if (typeof value !== "string") throw new TypeError(`${name} must be a string`);
+  const text = value.trim();
+  if (text === "") throw new RangeError(`${name} is empty`);
+  if (codePoints(text) > maxChars) throw new RangeError(`${name} longer than ${maxChars} characters`);
+  if (CONTROL_PATTERN.test(text)) throw new RangeError(`${name} contains control characters`);
+  return text;
+}
+
+function finishSmall(writer) {
+  const bytes = writer.finish();
+  if (bytes.length > MAX_CLIENT_FRAME_BYTES) {
+    throw new RangeError(`message of ${bytes.length} bytes; the server reads at most ${MAX_CLIENT_FRAME_BYTES}`);
+  }
+  return bytes;
+}
+
+/**
+ * SAY `[6, request_id, channel, text, to]`: a chat line to those near (`"near"`), to the
+ * whole zone instance (`"zone"`: staff, organizers, moderators, admins and guides), or to
+ * one avatar (`"direct"`, with `to`). The text goes out trimmed. The speaker gets the line
+ * back as CHAT carrying `requestId`; a refusal (muted, too fast, not allowed) comes as a
+ * RESULT with `ok` false and the reason.
+ * @param {{requestId: string, channel?: "near"|"zone"|"direct", text: string, to?: number|null}} say
+ * @returns {Uint8Array}
+ */
+export function encodeSay({ requestId, channel = "near", text, to = null }) {
+  checkRequestId(requestId);
+  if (!CHAT_CHANNELS.includes(channel)) throw new RangeError(`channel must be one of ${CHAT_CHANNELS.join(", ")}`);
+  const line = readableText(text, "text", MAX_CHAT_CHARS);
+  if (channel === "direct") checkAvatar(to, "to");
+  else if (to !== null && to !== undefined) throw new RangeError(`to must be null for channel "${channel}"`);
+  const writer = new MsgpackWriter(64 + 4 * line.length);
+  writer.value([Opcode.SAY, requestId, channel, line, channel === "direct" ? to : null]);
+  return finishSmall(writer);
+}
+
+/**
+ * BLOCK `[7, request_id, avatar_id, blocked]`: stop (`blocked` true) or resume seeing the
+ * chat of the user behind an avatar. The RESULT comes once the change is saved.
+ * @param {{requestId: string, avatar: number, blocked?: boolean}} block
+ * @returns {Uint8Array}
+ */
+export function encodeBlock({ requestId, avatar, blocked = true }) {
+  checkRequestId(requestId);
+  checkAvatar(avatar, "avatar");
+  if (typeof blocked !== "boolean") throw new TypeError("blocked must be true or false");
+  const writer = new MsgpackWriter(128);
+  writer.value([Opcode.BLOCK, requestId, avatar, blocked]);
+  return finishSmall(writer);
+}
+
+/**
+ * REPORT `[8, request_id, avatar_id, reason]`: tell the moderators about the user behind an
+ * avatar; the reason (1 … 500 characters) goes out trimmed. The RESULT comes once the
+ * report is stored.
+ * @param {{requestId: string, avatar: number, reason: string}} report
+ * @returns {Uint8Array}
+ */
+export function encodeReport({ requestId, avatar, reason }) {
+  checkRequestId(requestId);
+  checkAvatar(avatar, "avatar");
+  const text = readableText(reason, "reason", MAX_REASON_CHARS);
+  const writer = new MsgpackWriter(128 + 4 * text.length);
+  writer.value([Opcode.REPORT, requestId, avatar, text]);
+  return finishSmall(writer);
+}
+
+/**
+ * ZONE `[9, request_id or nil, type, data]`: a message for the zone's own script, such as
+ * `"poll.vote"`. With a `requestId` the script answers with a RESULT; without one (null) it
+ * does not. `data` is a map of plain values (whole numbers, floats, strings, booleans,
+ * null, arrays and maps).
+ * @param {{requestId?: string|null, type: string, data?: object}} message
+ * @returns {Uint8Array}
+ */
+export function encodeZone({ requestId = null, type, data = {} }) {
+  if (requestId !== null && requestId !== undefined) checkRequestId(requestId);
+  if (typeof type !== "string" || !ZONE_TYPE_PATTERN.test(type)) {
+    throw new RangeError(
+      `type must be 1 to ${MAX_ZONE_TYPE_CHARS} characters: a-z first, then a-z, 0-9, _ . or -`,
+    );
+  }
+  const plain = data !== null && typeof data === "object" && !Array.isArray(data) && !(data instanceof Uint8Array);
+  if (!plain) throw new TypeError("data must be a plain object");
+  const writer = new MsgpackWriter(256);
+  writer.value([Opcode.ZONE, requestId ?? null, type, data]);
+  return finishSmall(writer);
+}
+
 function malformed(opcode, message) {
   return new ProtocolError(ErrorCode.MALFORMED, `bad server message ${opcode}: ${message}`, opcode);
 }
@@ -361,17 +487,18 @@ function arity(msg, n) {
   if (msg.length !== n) throw malformed(msg[0], `expected ${n} elements, got ${msg.length}`);
 }
 
-function decodeWelcome(msg) {
+function decodeWelcome(msg, type = "welcome") {
+  const op = msg[0];
   arity(msg, 2);
   const info = msg[1];
-  if (!isMap(info)) throw malformed(64, "info must be a map");
+  if (!isMap(info)) throw malformed(op, "info must be a map");
   const zone = info.zone;
-  if (!zone || !Array.isArray(zone.origin) || zone.origin.length !== 3 || !isNumber(info.quantum)) {
-    throw malformed(64, "zone.origin and quantum are required");
+  if (!isMap(zone) || !Array.isArray(zone.origin) || zone.origin.length !== 3 || !isNumber(info.quantum)) {
+    throw malformed(op, "zone.origin and quantum are required");
   }
-  if (!isInt(info.avatar_id)) throw malformed(64, "avatar_id must be an integer");
+  if (!isInt(info.avatar_id)) throw malformed(op, "avatar_id must be an integer");
   return {
-    type: "welcome",
+    type,
     protocol: info.protocol,
     avatarId: info.avatar_id,
     resumed: info.resumed === true,
@@ -385,6 +512,43 @@ function decodeWelcome(msg) {
     maxVisible: info.max_visible,
     viewRadius: info.view_radius,
     limits: info.limits,
+    instance: isMap(info.instance) ? info.instance : null,
+    info,
+  };
+}
+
+function decodeEnterZone(msg) {
+  const entered = decodeWelcome(msg, "enterZone");
+  const { info } = entered;
+  const floor = info.seq_floor ?? 0;
+  if (!isInt(floor) || floor < 0) throw malformed(msg[0], "seq_floor must be a non-negative integer");
+  entered.via = typeof info.via === "string" ? info.via : null;
+  entered.seqFloor = floor;
+  entered.notice = typeof info.notice === "string" && info.notice !== "" ? info.notice : null;
+  return entered;
+}
+
+function decodeChat(msg) {
+  arity(msg, 2);
+  const info = msg[1];
+  if (!isMap(info)) throw malformed(msg[0], "info must be a map");
+  const { id, channel, from, name, text, time } = info;
+  if (!isInt(id) || !isInt(from) || typeof channel !== "string") {
+    throw malformed(msg[0], "id, channel and from are required");
+  }
+  if (typeof name !== "string" || typeof text !== "string" || !isNumber(time)) {
+    throw malformed(msg[0], "name, text and time are required");
+  }
+  return {
+    type: "chat",
+    id,
+    channel,
+    from,
+    name,
+    text,
+    time,
+    to: isInt(info.to) ? info.to : null,
+    requestId: typeof info.request_id === "string" ? info.request_id : null,
     info,
   };
 }
@@ -414,8 +578,10 @@ function decodeWorld(msg) {
 }
 
 /**
- * Decode one server message into a plain object with a `type`:
- * `welcome`, `world`, `correction`, `pong`, `error`, `tokenExpiring` or `result`.
+ * Decode one server message into a plain object with a `type`: `welcome`, `world`,
+ * `correction`, `pong`, `error`, `tokenExpiring`, `result`, `chat`, `zoneEvent` (its own
+ * type name is in `event`) or `enterZone` (a WELCOME's fields plus `via`, `seqFloor` and
+ * `notice`).
  * WORLD's `body` and `poses` are views into `data`; copy them to keep them past the call.
  * Throws `ProtocolError` for bytes that are not a plaza.v1 server message.
  * @param {ArrayBuffer|Uint8Array} data
@@ -462,6 +628,16 @@ export function decodeServer(data) {
       arity(msg, 4);
       if (typeof msg[1] !== "string") throw malformed(op, "request_id must be a string");
       return { type: "result", requestId: msg[1], ok: msg[2] === true, detail: msg[3] };
+    case Opcode.CHAT:
+      return decodeChat(msg);
+    case Opcode.ZONE_EVENT:
+      arity(msg, 4);
+      if (typeof msg[1] !== "string" || typeof msg[2] !== "string") {
+        throw malformed(op, "zone and type must be strings");
+      }
+      return { type: "zoneEvent", zone: msg[1], event: msg[2], data: msg[3] };
+    case Opcode.ENTER_ZONE:
+      return decodeEnterZone(msg);
     default:
       throw new ProtocolError(ErrorCode.UNKNOWN_OPCODE, `unknown server opcode ${op}`, op);
   }

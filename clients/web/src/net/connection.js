@@ -1,17 +1,26 @@
 // One browser connection to a Plaza world: the WebSocket, the mirror of visible avatars,
-// clock sync, token renewal, moderation requests, and reconnecting after a drop.
+// clock sync, token renewal, chat, moderation and zone requests, moving between zones, and
+// reconnecting after a drop.
 //
 // The server keeps a dropped user's avatar for 30 s (docs/protocol.md section 2.7), so a
 // reconnect soon after a drop gets the same avatar back with a fresh view. That is why the
 // first retry comes within half a second, and why the mirror and the MOVE/POSE sequence
-// numbers start over on every WELCOME, resumed or not.
+// numbers start over on every WELCOME, resumed or not. Moving to another zone (a portal, a
+// transfer, a kick to the entrance) keeps the socket: ENTER_ZONE empties the mirror, takes
+// the new zone's origin, and lifts the sequence numbers above the floor the server gives.
 //
 // Events (CustomEvent, the payload in `detail`):
 //   welcome        decoded WELCOME (also after each reconnect; check `resumed`)
 //   world          {frame, mirror}: after the frame was applied to `mirror`
 //   correction     decoded CORRECTION: rebase your avatar on (x, y, z)
 //   error          decoded ERROR plus `name` (e.g. "BAD_FIELD"); the connection stays open
-//   result         decoded RESULT (also delivered to the promise of renew() or moderate())
+//   result         decoded RESULT (also delivered to the promise of renew(), moderate(),
+//                  block(), report() or zoneRequest())
+//   chat           decoded CHAT: a line heard; your own line comes back with `requestId`
+//   zoneevent      decoded ZONE_EVENT {zone, event, data}, e.g. event "travel.refused"
+//   enterzone      decoded ENTER_ZONE, after the mirror was emptied for the new zone and
+//                  the MOVE/POSE counters were lifted above `seqFloor`; `welcome` and
+//                  `avatarId` already describe the new zone
 //   tokenexpiring  {expiresAt, renewing}: renewing is true when a tokenSource will renew
 //   close          {code, reason, key, wasClean, willReconnect, delayMs}; `key` names a
 //                  message for the user in the client's i18n table
@@ -22,11 +31,15 @@ import {
   Opcode,
   SUBPROTOCOL,
   decodeServer,
+  encodeBlock,
   encodeModerate,
   encodeMove,
   encodePing,
   encodePose,
   encodeRenew,
+  encodeReport,
+  encodeSay,
+  encodeZone,
   errorCodeName,
 } from "./codec.js";
 import { CLOCK_SAMPLES, ClockSync } from "./clock.js";
@@ -38,7 +51,10 @@ export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 15_000;
 /** Attempts without a WELCOME in between before giving up (about 1.5 minutes in all). */
 export const RECONNECT_MAX_ATTEMPTS = 10;
-/** How long a MODERATE may wait for its RESULT (the server waits up to 20 s for its database). */
+/**
+ * How long a MODERATE, BLOCK, REPORT or ZONE request may wait for its RESULT (the server
+ * waits up to 20 s for its database).
+ */
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** How long a RENEW may wait for its RESULT. */
 export const RENEW_TIMEOUT_MS = 10_000;
@@ -58,6 +74,9 @@ export const SEND_BACKLOG_BYTES = 16 * 1024;
  * 1000 keeps the avatar waiting (section 2.6), so the reconnect resumes it with a fresh view.
  */
 export const RESYNC_CLOSE_CODE = 4000;
+
+/** Requests answered by a RESULT with their own request id, or refused by an ERROR. */
+const REQUEST_OPCODES = new Set([Opcode.MODERATE, Opcode.BLOCK, Opcode.REPORT, Opcode.ZONE]);
 
 /**
  * The i18n key of the message to show for a close code (src/i18n.js). Codes not listed
@@ -124,7 +143,7 @@ export class PlazaCloseError extends Error {
 }
 
 /**
- * A request (RENEW, MODERATE, PING) was refused or got no answer. `code` is the ERROR's
+ * A request (RENEW, MODERATE, BLOCK, REPORT, ZONE, PING) was refused or got no answer. `code` is the ERROR's
  * ErrorCode, or null for a timeout or a dropped connection. `retryable` requests may be sent
  * again; a MODERATE with the same request id is never carried out twice.
  */
@@ -177,12 +196,12 @@ export class PlazaConnection extends EventTarget {
   #poseSeq = 0;
   /** @type {Map<number, {resolve: Function, reject: Function, timer: any}>} */
   #pings = new Map();
-  /** @type {Map<string, {requestId: string, promise: Promise<any>, resolve: Function,
-   *   reject: Function, timer: any}>} */
-  #moderations = new Map();
-  // MODERATEs the server has not yet read, oldest first. An ERROR carries no request id, but
-  // the server handles one connection's messages in order: each MODERATE is followed by a
-  // PING, and an ERROR for opcode 5 that comes before that PING's PONG is this MODERATE's.
+  /** @type {Map<string, {requestId: string, opcode: number, promise: Promise<any>,
+   *   resolve: Function, reject: Function, timer: any}>} */
+  #requests = new Map();
+  // Requests the server has not yet read, oldest first. An ERROR carries no request id, but
+  // the server handles one connection's messages in order: each request is followed by a
+  // PING, and an ERROR for its opcode that comes before that PING's PONG is this request's.
   #unread = [];
   /** @type {{resolve: Function, reject: Function, timer: any, token: string}|null} */
   #renew = null;
@@ -224,9 +243,12 @@ export class PlazaConnection extends EventTarget {
     };
     /** Server clock estimate. */
     this.clock = options.clock ?? new ClockSync();
-    /** The visible avatars; reset on every WELCOME. */
+    /** The visible avatars; reset on every WELCOME and ENTER_ZONE. */
     this.mirror = new WorldMirror();
-    /** The last WELCOME (decoded), or null. */
+    /**
+     * The last WELCOME or ENTER_ZONE (decoded; `type` tells which), or null: the avatar id,
+     * the zone (`zone.name`, `zone.title`, `zone.origin`) and its `instance` {zone, number}.
+     */
     this.welcome = null;
     /** "idle", "connecting", "joined", "reconnecting" or "closed". */
     this.state = "idle";
@@ -412,27 +434,106 @@ export class PlazaConnection extends EventTarget {
    */
   moderate(request) {
     const requestId = request.requestId ?? newRequestId();
-    const pending = this.#moderations.get(requestId);
+    return this.#request(Opcode.MODERATE, requestId, () => encodeModerate({ ...request, requestId }));
+  }
+
+  /**
+   * Send a chat line (SAY) and return its request id. Your own line comes back as a 'chat'
+   * event carrying that `requestId`; a refusal (muted, too many lines, a zone-wide line
+   * from a role that may not announce) as a 'result' event with `ok` false and the reason.
+   * Throws, sending nothing, when not joined or when the text is empty, too long (300
+   * characters) or holds control characters.
+   * @param {string} text
+   * @param {{channel?: "near"|"zone"|"direct", to?: number|null, requestId?: string}} [options]
+   * @returns {string}
+   */
+  say(text, { channel = "near", to = null, requestId = newRequestId() } = {}) {
+    const bytes = encodeSay({ requestId, channel, text, to });
+    if (this.state !== "joined" || !this.#socketReady()) {
+      throw new PlazaRequestError("not joined", { requestId, retryable: true });
+    }
+    this.#ws.send(bytes);
+    return requestId;
+  }
+
+  /**
+   * Stop (or with `blocked` false, resume) seeing the chat of the user behind `avatarId`;
+   * resolves with the RESULT once the server saved it (`detail` {avatar, blocked}), `ok` or
+   * not (a refusal says why). Rejects like moderate().
+   * @param {number} avatarId
+   * @param {boolean} [blocked]
+   * @param {{requestId?: string}} [options]
+   * @returns {Promise<{type: "result", requestId: string, ok: boolean, detail: any}>}
+   */
+  block(avatarId, blocked = true, { requestId = newRequestId() } = {}) {
+    return this.#request(Opcode.BLOCK, requestId, () => encodeBlock({ requestId, avatar: avatarId, blocked }));
+  }
+
+  /**
+   * Report the user behind `avatarId` to the moderators with a reason (1 to 500
+   * characters); resolves with the RESULT once the report is stored (`detail` {report}).
+   * Rejects like moderate().
+   * @param {number} avatarId
+   * @param {string} reason
+   * @param {{requestId?: string}} [options]
+   * @returns {Promise<{type: "result", requestId: string, ok: boolean, detail: any}>}
+   */
+  report(avatarId, reason, { requestId = newRequestId() } = {}) {
+    return this.#request(Opcode.REPORT, requestId, () => encodeReport({ requestId, avatar: avatarId, reason }));
+  }
+
+  /**
+   * Send a ZONE message that wants an answer (`type` such as "poll.vote", `data` a map of
+   * plain values) to the zone's script; resolves with its RESULT. Rejects like moderate().
+   * @param {string} type
+   * @param {object} [data]
+   * @param {{requestId?: string}} [options]
+   * @returns {Promise<{type: "result", requestId: string, ok: boolean, detail: any}>}
+   */
+  zoneRequest(type, data = {}, { requestId = newRequestId() } = {}) {
+    return this.#request(Opcode.ZONE, requestId, () => encodeZone({ requestId, type, data }));
+  }
+
+  /**
+   * Send a ZONE message that wants no answer. Returns false when not joined.
+   * @param {string} type
+   * @param {object} [data]
+   * @returns {boolean}
+   */
+  zoneMessage(type, data = {}) {
+    const bytes = encodeZone({ requestId: null, type, data });
+    if (this.state !== "joined" || !this.#socketReady()) return false;
+    this.#ws.send(bytes);
+    return true;
+  }
+
+  /**
+   * Send a request answered by a RESULT with its own id (MODERATE, BLOCK, REPORT, ZONE).
+   * A request id already waiting shares that request's promise: resending after a lost
+   * answer never carries it out twice.
+   */
+  #request(opcode, requestId, encode) {
+    const pending = this.#requests.get(requestId);
     if (pending !== undefined) return pending.promise;
     let bytes;
     try {
-      bytes = encodeModerate({ ...request, requestId });
+      bytes = encode();
     } catch (error) {
       return Promise.reject(error);
     }
     if (this.state !== "joined" || !this.#socketReady()) {
       return Promise.reject(new PlazaRequestError("not joined", { requestId, retryable: true }));
     }
-    const entry = { requestId, promise: null, resolve: null, reject: null, timer: null };
+    const entry = { requestId, opcode, promise: null, resolve: null, reject: null, timer: null };
     entry.promise = new Promise((resolve, reject) => {
       entry.resolve = resolve;
       entry.reject = reject;
     });
     entry.timer = this.options.setTimeout(() => {
       const error = new PlazaRequestError("no RESULT in time", { requestId, retryable: true });
-      this.#settleModeration(entry, null, error);
+      this.#settleRequest(entry, null, error);
     }, this.options.requestTimeoutMs);
-    this.#moderations.set(requestId, entry);
+    this.#requests.set(requestId, entry);
     this.#ws.send(bytes);
     this.#unread.push(entry);
     this.#ping().then(
@@ -447,9 +548,9 @@ export class PlazaConnection extends EventTarget {
     if (i >= 0) this.#unread.splice(i, 1);
   }
 
-  #settleModeration(entry, result, error) {
-    if (this.#moderations.get(entry.requestId) !== entry) return;
-    this.#moderations.delete(entry.requestId);
+  #settleRequest(entry, result, error) {
+    if (this.#requests.get(entry.requestId) !== entry) return;
+    this.#requests.delete(entry.requestId);
     this.#markRead(entry);
     this.options.clearTimeout(entry.timer);
     if (error) entry.reject(error);
@@ -548,6 +649,15 @@ export class PlazaConnection extends EventTarget {
       case "result":
         this.#onResult(msg);
         return;
+      case "chat":
+        if (this.state === "joined") this.#emit("chat", msg);
+        return;
+      case "zoneEvent":
+        if (this.state === "joined") this.#emit("zoneevent", msg);
+        return;
+      case "enterZone":
+        this.#onEnterZone(msg);
+        return;
     }
   }
 
@@ -563,6 +673,18 @@ export class PlazaConnection extends EventTarget {
     this.#connectWaiter = null;
     waiter?.resolve(msg);
     if (this.options.autoSyncClock) this.#syncClockInBackground();
+  }
+
+  #onEnterZone(msg) {
+    if (this.state !== "joined") return;
+    // The new zone's first WORLD frame follows this message and introduces everyone in
+    // view afresh; MOVEs and POSEs still in flight from the old zone carry seq numbers at or
+    // below the floor, and the server ignores them.
+    this.welcome = msg;
+    this.mirror.reset(msg);
+    this.#moveSeq = Math.max(this.#moveSeq, msg.seqFloor);
+    this.#poseSeq = Math.max(this.#poseSeq, msg.seqFloor);
+    this.#emit("enterzone", msg);
   }
 
   #syncClockInBackground() {
@@ -581,14 +703,17 @@ export class PlazaConnection extends EventTarget {
       this.#renew = null;
       this.options.clearTimeout(renew.timer);
       renew.reject(refused("renew", false));
-    } else if (msg.opcode === Opcode.MODERATE && this.#unread.length > 0) {
-      const entry = this.#unread[0];
-      this.#settleModeration(entry, null, refused(entry.requestId, msg.code === ErrorCode.RATE_LIMITED));
+    } else if (REQUEST_OPCODES.has(msg.opcode)) {
+      const entry = this.#unread.find((e) => e.opcode === msg.opcode);
+      if (entry === undefined) return;
+      // Refused before it started (the rate, a busy server): sending it again is safe.
+      const retryable = msg.code === ErrorCode.RATE_LIMITED || msg.code === ErrorCode.INBOX_FULL;
+      this.#settleRequest(entry, null, refused(entry.requestId, retryable));
     } else if (msg.code === ErrorCode.RATE_LIMITED && msg.opcode === null && this.#unread.length > 0) {
       // Either too many requests are waiting, or messages were dropped for the input rate:
       // in both cases this request may not have started, and resending it is always safe.
       const entry = this.#unread[0];
-      this.#settleModeration(entry, null, refused(entry.requestId, true));
+      this.#settleRequest(entry, null, refused(entry.requestId, true));
     }
   }
 
@@ -606,8 +731,8 @@ export class PlazaConnection extends EventTarget {
       return;
     }
     this.#emit("result", msg);
-    const entry = this.#moderations.get(msg.requestId);
-    if (entry !== undefined) this.#settleModeration(entry, msg, null);
+    const entry = this.#requests.get(msg.requestId);
+    if (entry !== undefined) this.#settleRequest(entry, msg, null);
   }
 
   #onTokenExpiring(msg) {
@@ -703,12 +828,12 @@ export class PlazaConnection extends EventTarget {
       this.#renew.reject(gone());
       this.#renew = null;
     }
-    for (const entry of [...this.#moderations.values()]) {
+    for (const entry of [...this.#requests.values()]) {
       const error = new PlazaRequestError(
         "the connection closed before the RESULT; send again with the same requestId",
         { requestId: entry.requestId, retryable: true },
       );
-      this.#settleModeration(entry, null, error);
+      this.#settleRequest(entry, null, error);
     }
     this.#unread = [];
   }

@@ -6,7 +6,8 @@
 //   mirror.js         WorldMirror: the visible avatars, kept by applying WORLD frames
 //   interpolation.js  smooth remote motion between frames (SnapshotBuffer, RenderClock)
 //   clock.js          the server's clock from PING/PONG
-//   connection.js     PlazaConnection: the WebSocket, reconnects, renewal, moderation
+//   connection.js     PlazaConnection: the WebSocket, reconnects, renewal, chat, moderation,
+//                     zone requests and moving between zones
 //
 // msgpack.js is internal: the other modules use it to read and write msgpack.
 

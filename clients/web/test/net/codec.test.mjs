@@ -392,7 +392,7 @@ describe("decodeServer of each server message", () => {
     refuses("90", ErrorCode.MALFORMED); // empty array
     refuses("81 a1 61 01", ErrorCode.MALFORMED); // not an array
     refuses("91 01", ErrorCode.UNKNOWN_OPCODE); // a client opcode
-    refuses("92 47 00", ErrorCode.UNKNOWN_OPCODE);
+    refuses("92 4a 00", ErrorCode.UNKNOWN_OPCODE); // past ENTER_ZONE (73)
     refuses("93 43 cb 41 da 55 4e 9b f9 99 9a", ErrorCode.MALFORMED); // PONG missing a field
     refuses("97 41 02 cb 41 da 55 4e 9c 03 33 33 90 90 90 c4 00 c4 00", ErrorCode.MALFORMED); // wrong arity
     refuses("97 41 02 cb 41 da 55 4e 9c 03 33 33 90 90 90 c4 00", ErrorCode.MALFORMED); // body not bin
@@ -407,13 +407,14 @@ describe("decodeServer of each server message", () => {
 
   it("has the server's opcode and close code numbers", () => {
     assert.deepEqual(
-      [Opcode.MOVE, Opcode.POSE, Opcode.PING, Opcode.RENEW, Opcode.MODERATE],
-      [1, 2, 3, 4, 5],
+      [Opcode.MOVE, Opcode.POSE, Opcode.PING, Opcode.RENEW, Opcode.MODERATE, Opcode.SAY, Opcode.BLOCK, Opcode.REPORT, Opcode.ZONE],
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
     assert.deepEqual(
       [Opcode.WELCOME, Opcode.WORLD, Opcode.CORRECTION, Opcode.PONG, Opcode.ERROR, Opcode.TOKEN_EXPIRING, Opcode.RESULT],
       [64, 65, 66, 67, 68, 69, 70],
     );
+    assert.deepEqual([Opcode.CHAT, Opcode.ZONE_EVENT, Opcode.ENTER_ZONE], [71, 72, 73]);
     assert.deepEqual(
       [CloseCode.SLOW_CONSUMER, CloseCode.BANNED, CloseCode.TOKEN_EXPIRED, CloseCode.SESSION_REPLACED],
       [4002, 4003, 4005, 4006],

@@ -19,6 +19,8 @@ import {
 import { decodeMsgpack, encodeMsgpack } from "../../src/net/msgpack.js";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/world_frames.json", import.meta.url), "utf8"));
+// Mina's messages across a portal, from the real city (fixtures/make_zone_travel.py).
+const travel = JSON.parse(readFileSync(new URL("./fixtures/zone_travel.json", import.meta.url), "utf8"));
 const fromHex = (text) => new Uint8Array(Buffer.from(text, "hex"));
 const WELCOME = fromHex(fixture.observers.Ara.welcome);
 const FRAMES = fixture.observers.Ara.frames.map((f) => fromHex(f.frame));
@@ -120,7 +122,8 @@ function setup(options = {}) {
     ...options,
   });
   const events = [];
-  for (const type of ["welcome", "world", "correction", "error", "result", "tokenexpiring", "close"]) {
+  const types = ["welcome", "world", "correction", "error", "result", "tokenexpiring", "close", "chat", "zoneevent", "enterzone"];
+  for (const type of types) {
     connection.addEventListener(type, (event) => events.push({ type, detail: event.detail }));
   }
   const setNow = (value) => {
@@ -540,6 +543,170 @@ describe("moderation", () => {
     await assert.rejects(connection.moderate({ action: "ban", avatar: 1, reason: " " }), RangeError);
     assert.equal(WebSocketImpl.last.sent.length, 0);
     connection.close();
+  });
+});
+
+/** A connection that joined with Mina's WELCOME of the zone travel fixture. */
+async function joinedAsMina() {
+  const context = setup();
+  const welcome = context.connection.connect("ws://plaza.test:8081/ws", "tok-mina");
+  const ws = context.WebSocketImpl.last;
+  ws.open();
+  ws.receive(fromHex(travel.mina[0].message));
+  await welcome;
+  return { ...context, ws };
+}
+
+/** What the mirror holds, as {name: [x, y, z]} (metres), like the fixture's `seen`. */
+function seen(mirror) {
+  const out = {};
+  for (const avatar of mirror) out[avatar.description.name] = [avatar.body.x, avatar.body.y, avatar.body.z];
+  return out;
+}
+
+describe("chat, blocks, reports and zones", () => {
+  it("follows Mina through a portal: ENTER_ZONE empties the mirror, takes the new origin and lifts seq", async () => {
+    const { connection, ws, events } = await joinedAsMina();
+    const enterIndex = travel.mina.findIndex((m) => fromHex(m.message)[1] === 73);
+    assert.ok(enterIndex > 0);
+    let moves = 0;
+    let poses = 0;
+    const atEnter = [];
+    connection.addEventListener("enterzone", (event) => {
+      // Listeners already see the new zone's state.
+      atEnter.push({
+        size: connection.mirror.size,
+        origin: [...connection.mirror.origin],
+        zone: connection.welcome.zone.name,
+        avatarId: connection.avatarId,
+        via: event.detail.via,
+      });
+    });
+    for (let i = 1; i < travel.mina.length; i++) {
+      const { message, seen: expected } = travel.mina[i];
+      ws.receive(fromHex(message));
+      assert.deepEqual(seen(connection.mirror), expected, `after message ${i}`);
+      if (i < enterIndex) {
+        // Walking in the plaza, as the page does, with its own seq counters.
+        assert.equal(connection.sendMove({ x: i * 0.1, y: 0, z: 0 }), ++moves);
+        if (i % 5 === 0) assert.equal(connection.sendPose({ head: [0, 1.6, 0, 0, 0, 0, 1], left: [0, 1, 0, 0, 0, 0, 1], right: [0, 1, 0, 0, 0, 0, 1] }), ++poses);
+      }
+      if (i === enterIndex) {
+        assert.equal(connection.mirror.size, 0);
+        assert.deepEqual(atEnter, [
+          { size: 0, origin: [-50, -5, -50], zone: "hall", avatarId: travel.ids.Mina, via: "to_hall" },
+        ]);
+      }
+    }
+    const enter = events.find((e) => e.type === "enterzone").detail;
+    assert.ok(enter.seqFloor > moves);
+    // The next MOVE and POSE go out above the floor, so the server takes them.
+    assert.equal(connection.sendMove({ x: -10, y: 0, z: 4 }), enter.seqFloor + 1);
+    assert.equal(connection.sendPose({ head: [0, 1.6, 0, 0, 0, 0, 1], left: [0, 1, 0, 0, 0, 0, 1], right: [0, 1, 0, 0, 0, 0, 1] }), enter.seqFloor + 1);
+    const sent = ws.messages();
+    assert.deepEqual(sent.at(-2).slice(0, 2), [1, enter.seqFloor + 1]);
+    assert.deepEqual(sent.at(-1).slice(0, 2), [2, enter.seqFloor + 1]);
+    assert.deepEqual(seen(connection.mirror), travel.mina.at(-1).seen);
+    assert.deepEqual(Object.keys(seen(connection.mirror)), ["Ara"]);
+    assert.equal(connection.welcome.type, "enterZone");
+    assert.deepEqual(connection.welcome.instance, { zone: "hall", number: 1 });
+    assert.equal(connection.state, "joined");
+    connection.close();
+  });
+
+  it("keeps counters already past the floor, and reads a CHAT Mina heard in the plaza", async () => {
+    const { connection, ws, events } = await joinedAsMina();
+    const chat = travel.mina.find((m) => fromHex(m.message)[1] === 71);
+    ws.receive(fromHex(chat.message));
+    const heard = events.find((e) => e.type === "chat").detail;
+    assert.deepEqual([heard.name, heard.text, heard.channel, heard.from], ["Jun", "안녕하세요, 미나 님", "near", travel.ids.Jun]);
+    assert.equal(heard.requestId, null);
+    for (let i = 0; i < 5; i++) connection.sendMove({ x: 0, y: 0, z: 0 });
+    const info = decodeMsgpack(fromHex(travel.mina[0].message))[1];
+    ws.receive(encodeMsgpack([73, { ...info, via: "transfer", seq_floor: 3, notice: "2번 방으로 옮겼습니다", instance: { zone: "plaza", number: 2 } }]));
+    const enter = events.find((e) => e.type === "enterzone").detail;
+    assert.deepEqual([enter.via, enter.seqFloor, enter.notice], ["transfer", 3, "2번 방으로 옮겼습니다"]);
+    assert.equal(connection.sendMove({ x: 0, y: 0, z: 0 }), 6);
+    connection.close();
+  });
+
+  it("say() sends SAY and returns its request id; the echo and a refusal carry it", async () => {
+    const { connection, ws, events } = await joinedAsMina();
+    const requestId = connection.say("  반가워요 ");
+    assert.match(requestId, /^[0-9a-f]{32}$/);
+    assert.deepEqual(ws.messages().at(-1), [6, requestId, "near", "반가워요", null]);
+    assert.equal(connection.say("hi", { channel: "direct", to: 65, requestId: "dm-1" }), "dm-1");
+    assert.deepEqual(ws.messages().at(-1), [6, "dm-1", "direct", "hi", 65]);
+    // Jun's own copy of his line and the refusal of his zone-wide one (the real city's bytes).
+    ws.receive(fromHex(travel.jun[0]));
+    ws.receive(fromHex(travel.jun[1]));
+    const echo = events.find((e) => e.type === "chat").detail;
+    assert.equal(echo.requestId, "jun-1");
+    const refusal = events.find((e) => e.type === "result").detail;
+    assert.equal(refusal.requestId, "jun-2");
+    assert.equal(refusal.ok, false);
+    assert.match(refusal.detail, /^zone-wide announcements are for /);
+    assert.throws(() => connection.say("   "), RangeError);
+    assert.throws(() => connection.say("x", { channel: "direct" }), RangeError);
+    const sentBefore = ws.sent.length;
+    connection.close();
+    assert.throws(() => connection.say("late"), PlazaRequestError);
+    assert.equal(ws.sent.length, sentBefore);
+  });
+
+  it("block(), report() and zoneRequest() resolve with their own RESULT", async () => {
+    const { connection, ws } = await joinedAsMina();
+    const block = connection.block(65, true, { requestId: "b-1" });
+    const report = connection.report(65, " 욕설 ", { requestId: "r-1" });
+    const vote = connection.zoneRequest("poll.vote", { choice: 2 }, { requestId: "z-1" });
+    assert.equal(connection.zoneMessage("tour.wave", { n: 1 }), true);
+    const sent = ws.messages().filter((m) => m[0] !== 3);
+    assert.deepEqual(sent, [
+      [7, "b-1", 65, true],
+      [8, "r-1", 65, "욕설"],
+      [9, "z-1", "poll.vote", { choice: 2 }],
+      [9, null, "tour.wave", { n: 1 }],
+    ]);
+    assert.equal(ws.messages().filter((m) => m[0] === 3).length, 3, "a PING follows each request");
+    ws.receive(encodeMsgpack([70, "z-1", true, { votes: 10 }]));
+    ws.receive(encodeMsgpack([70, "r-1", true, { report: 4 }]));
+    ws.receive(encodeMsgpack([70, "b-1", false, "that avatar is no longer here"]));
+    assert.deepEqual((await vote).detail, { votes: 10 });
+    assert.deepEqual((await report).detail, { report: 4 });
+    assert.deepEqual(await block, { type: "result", requestId: "b-1", ok: false, detail: "that avatar is no longer here" });
+    // The same request id while it waits: the same request, sent once.
+    const again = connection.block(65, true, { requestId: "b-2" });
+    assert.equal(connection.block(65, true, { requestId: "b-2" }), again);
+    assert.equal(ws.messages().filter((m) => m[0] === 7 && m[1] === "b-2").length, 1);
+    connection.close();
+    await assert.rejects(again, (error) => error.retryable);
+  });
+
+  it("rejects the request an ERROR names by opcode, leaving the others waiting", async () => {
+    const { connection, ws } = await joinedAsMina();
+    const block = connection.block(65, true, { requestId: "b-1" });
+    const report = connection.report(65, "spam", { requestId: "r-1" });
+    ws.receive(encodeMsgpack([68, 6, "server busy; try again", 8]));
+    await assert.rejects(report, (error) => error.requestId === "r-1" && error.code === 6 && error.retryable);
+    ws.receive(encodeMsgpack([70, "b-1", true, { avatar: 65, blocked: true }]));
+    assert.equal((await block).ok, true);
+    await assert.rejects(connection.report(65, "  "), RangeError);
+    await assert.rejects(connection.zoneRequest("Bad Type"), RangeError);
+    connection.close();
+  });
+
+  it("passes ZONE_EVENT on, and ignores zone messages after closing", async () => {
+    const { connection, ws, events } = await joinedAsMina();
+    ws.receive(fromHex(travel.ara[0]));
+    const event = events.find((e) => e.type === "zoneevent").detail;
+    assert.deepEqual(event, {
+      type: "zoneEvent",
+      zone: "hall",
+      event: "travel.refused",
+      data: { zone: "garden", reason: "the garden is closed tonight" },
+    });
+    connection.close();
+    assert.equal(connection.zoneMessage("tour.wave"), false);
   });
 });
 
