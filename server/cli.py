@@ -73,6 +73,13 @@ def _bench_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_city(args: argparse.Namespace) -> int:
+    from server.bench import city
+
+    city.report(city.run(args))
+    return 0
+
+
 def _bench_interest(args: argparse.Namespace) -> int:
     from server.bench import interest
 
@@ -139,11 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench", required=True
     )
-    from server.bench import interest, load, tick, web
+    from server.bench import city, interest, load, tick, web
 
     tick_parser = bench.add_parser("tick", help="the world step alone, no sockets")
     tick.add_arguments(tick_parser)
     tick_parser.set_defaults(run=_bench_tick)
+    city_parser = bench.add_parser(
+        "city", help="every zone and instance stepping together, no sockets"
+    )
+    city.add_arguments(city_parser)
+    city_parser.set_defaults(run=_bench_city)
     interest_parser = bench.add_parser(
         "interest", help="k-d tree against a uniform spatial hash for the interest query"
     )

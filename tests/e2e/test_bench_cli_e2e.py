@@ -66,6 +66,18 @@ async def test_bench_tick_reports_its_figures_and_the_baseline() -> None:
     assert figures["speedup"] > 0
 
 
+async def test_bench_city_fills_instances_of_the_entrance() -> None:
+    figures = await _run(
+        "bench", "city", "--avatars", "50", "--instance-capacity", "20",
+        "--ticks", "5", "--warmup", "2",
+    )  # fmt: skip
+    assert figures["bench"] == "city" and figures["avatars"] == 50
+    assert figures["zones"] >= 5
+    # 20 per instance, new ones opening at 80 %: 16 + 16 + 16 + 2.
+    assert figures["entrance_instances"] == [16, 16, 16, 2]
+    assert figures["tick_mean_ms"] > 0 and figures["bytes_per_observer_tick"] > 0
+
+
 async def test_bench_load_runs_server_and_bots_and_stops_the_server() -> None:
     figures = await _run("bench", "load", "--clients", "12", "--seconds", "2", "--warmup", "1")
     assert figures["bench"] == "load"
