@@ -6,53 +6,29 @@ or what the server and other clients observe; nothing is mocked."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import math
 import pathlib
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 from plaza_client.bots import BotFleet
 
+from tests.e2e.web_pages import (
+    TIMEOUT,
+    axe_violations,
+    image_of,
+    open_page,
+    serious,
+    sign_in,
+    wait_joined,
+)
 from world.roles import Role
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT = 20.0
-WEB = pathlib.Path(__file__).resolve().parents[2] / "clients" / "web"
-AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 # Name tags drawn at once (clients/web/src/app3d/avatars.js NAME_TAGS).
 NAME_TAGS = 24
-
-
-async def open_page(browser: Any, url: str, init_script: str | None = None) -> Any:
-    context = await browser.new_context(viewport={"width": 960, "height": 600})
-    if init_script is not None:
-        await context.add_init_script(script=init_script)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    await page.goto(url)
-    return page
-
-
-async def sign_in(page: Any, name: str, locale: str = "ko") -> None:
-    await page.fill("#name-input", name)
-    await page.select_option("#locale-select", locale)
-    await page.click("#sign-in-form button[type=submit]")
-
-
-async def wait_joined_3d(page: Any) -> int:
-    await page.wait_for_function(
-        "() => window.__plaza && window.__plaza.visit.connection.state === 'joined'",
-        timeout=TIMEOUT * 1000,
-    )
-    avatar_id: int = await page.evaluate("() => window.__plaza.visit.connection.avatarId")
-    return avatar_id
 
 
 async def drawn(page: Any, avatar_id: int) -> dict[str, Any] | None:
@@ -63,19 +39,6 @@ async def drawn(page: Any, avatar_id: int) -> dict[str, Any] | None:
     return result
 
 
-async def axe_violations(page: Any) -> list[dict[str, Any]]:
-    await page.add_script_tag(path=str(AXE))
-    violations: list[dict[str, Any]] = await page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}))"
-    )
-    return violations
-
-
-def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
-
-
 async def test_two_browsers_see_each_other_move_and_the_plaza_is_drawn(
     plaza: Any, browser: Any, tmp_path: pathlib.Path
 ) -> None:
@@ -83,8 +46,8 @@ async def test_two_browsers_see_each_other_move_and_the_plaza_is_drawn(
     b = await open_page(browser, plaza.http_url + "/")
     await sign_in(a, "가은")
     await sign_in(b, "나래")
-    a_id = await wait_joined_3d(a)
-    b_id = await wait_joined_3d(b)
+    a_id = await wait_joined(a)
+    b_id = await wait_joined(b)
     await b.wait_for_function(
         "(id) => window.__plaza.plaza.crowd.drawn.has(id)", arg=a_id, timeout=TIMEOUT * 1000
     )
@@ -112,16 +75,11 @@ async def test_two_browsers_see_each_other_move_and_the_plaza_is_drawn(
     # The plaza and the other avatar are on screen, not a blank canvas.
     shot = tmp_path / "plaza.png"
     await b.screenshot(path=str(shot))
-    pixels = _pixels(shot.read_bytes())
+    pixels = image_of(shot.read_bytes())
     colours = {tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::37]}
     assert len(colours) > 50, len(colours)
     assert a.errors == [] and b.errors == []
     (pathlib.Path("/tmp") / "plaza-screenshot.png").write_bytes(shot.read_bytes())
-
-
-def _pixels(png: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(png)) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 async def test_the_2d_page_lists_people_and_services_walks_there_and_passes_axe(
@@ -175,7 +133,7 @@ async def test_vr_head_and_hands_reach_others_and_a_teleport_moves_the_avatar(
 ) -> None:
     page = await open_page(browser, plaza.http_url + "/", init_script=iwer_script)
     await sign_in(page, "브이알")
-    avatar_id = await wait_joined_3d(page)
+    avatar_id = await wait_joined(page)
     watcher = await plaza.client("관찰자")
     await watcher.wait_for(lambda c: avatar_id in c.mirror.by_id(), TIMEOUT)
 
@@ -259,7 +217,7 @@ async def test_a_dropped_socket_reconnects_and_resumes_the_same_avatar(
 ) -> None:
     page = await open_page(browser, plaza.http_url + "/")
     await sign_in(page, "다시")
-    avatar_id = await wait_joined_3d(page)
+    avatar_id = await wait_joined(page)
     # The server side drops the TCP connection without a closing handshake.
     plaza.server.gateway.sessions[avatar_id].connection.abort()
     await page.wait_for_function(
@@ -285,7 +243,7 @@ async def test_settings_are_saved_in_the_profile_and_a_ban_is_explained(
 ) -> None:
     page = await open_page(browser, plaza.http_url + "/")
     await sign_in(page, "설정")
-    avatar_id = await wait_joined_3d(page)
+    avatar_id = await wait_joined(page)
     await page.click("#open-settings")
     await page.select_option("#settings-locale", "en")
     await page.check("#pref-high-contrast")
@@ -330,7 +288,7 @@ async def test_a_phone_walks_with_the_touch_joystick(plaza: Any, browser: Any) -
     page = await context.new_page()
     await page.goto(plaza.http_url + "/")
     await sign_in(page, "폰")
-    avatar_id = await wait_joined_3d(page)
+    avatar_id = await wait_joined(page)
     joystick = page.locator("#joystick")
     assert await joystick.is_visible()
     box = await joystick.bounding_box()
@@ -362,7 +320,7 @@ async def test_draw_calls_do_not_grow_with_the_crowd(plaza_factory: Any, browser
     plaza = await plaza_factory(max_visible=120)
     page = await open_page(browser, plaza.http_url + "/")
     await sign_in(page, "군중")
-    await wait_joined_3d(page)
+    await wait_joined(page)
 
     async def calls_with(count: int) -> int:
         await page.wait_for_function(
@@ -394,7 +352,7 @@ async def test_staff_sign_in_with_a_token_and_a_banned_user_is_told_why(
     await page.click("details summary")
     await page.fill("#token-input", staff_token)
     await page.click("#sign-in-form button[type=submit]")
-    avatar_id = await wait_joined_3d(page)
+    avatar_id = await wait_joined(page)
     identity = plaza.server.gateway.sessions[avatar_id].identity
     assert (identity.subject, str(identity.role)) == ("local:김주무관", "staff")
 

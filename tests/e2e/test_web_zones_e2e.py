@@ -6,73 +6,32 @@ portals, after which each page shows the zone it arrived in. Nothing is mocked."
 from __future__ import annotations
 
 import asyncio
-import io
 import math
 import pathlib
 import shutil
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 
+from tests.e2e.web_pages import (
+    TIMEOUT,
+    axe_violations,
+    colours,
+    image_of,
+    open_page,
+    serious,
+    sign_in,
+    wait_joined,
+    wait_text,
+)
 from world.roles import Role
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT = 20.0
-WEB = pathlib.Path(__file__).resolve().parents[2] / "clients" / "web"
-AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 # Steps of an SDK client walking near someone: 0.2 m per 50 ms tick is 4 m/s, under the
 # server's speed limit, so no step is corrected.
 STEP_M = 0.2
 STEP_S = 0.05
-
-
-async def open_page(browser: Any, url: str) -> Any:
-    context = await browser.new_context(viewport={"width": 960, "height": 600})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    await page.goto(url)
-    return page
-
-
-async def sign_in(page: Any, name: str, locale: str = "ko") -> None:
-    await page.fill("#name-input", name)
-    await page.select_option("#locale-select", locale)
-    await page.click("#sign-in-form button[type=submit]")
-
-
-async def wait_joined(page: Any) -> int:
-    await page.wait_for_function(
-        "() => window.__plaza && window.__plaza.visit.connection.state === 'joined'",
-        timeout=TIMEOUT * 1000,
-    )
-    avatar_id: int = await page.evaluate("() => window.__plaza.visit.connection.avatarId")
-    return avatar_id
-
-
-async def wait_text(page: Any, selector: str, text: str) -> None:
-    await page.wait_for_function(
-        "([selector, text]) => document.querySelector(selector).textContent.includes(text)",
-        arg=[selector, text],
-        timeout=TIMEOUT * 1000,
-    )
-
-
-async def axe_violations(page: Any) -> list[dict[str, Any]]:
-    await page.add_script_tag(path=str(AXE))
-    violations: list[dict[str, Any]] = await page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}))"
-    )
-    return violations
-
-
-def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
 async def walk_near(plaza: Any, client: Any, avatar_id: int, offset: float = 1.5) -> None:
@@ -87,15 +46,6 @@ async def walk_near(plaza: Any, client: Any, avatar_id: int, offset: float = 1.5
     for i in range(1, steps + 1):
         await client.move(x0 + (x1 - x0) * i / steps, 0.0, z0 + (z1 - z0) * i / steps)
         await asyncio.sleep(STEP_S)
-
-
-def _pixels(png: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(png)) as image:
-        return np.asarray(image.convert("RGB"))
-
-
-def _colours(pixels: np.ndarray, stride: int = 7) -> int:
-    return len({tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::stride]})
 
 
 async def test_the_3d_chat_panel_shows_and_sends_lines(
@@ -133,14 +83,14 @@ async def test_the_3d_chat_panel_shows_and_sends_lines(
     # The scene and the panel are on screen: neither a blank canvas nor an empty box.
     shot = tmp_path / "chat-3d.png"
     await page.screenshot(path=str(shot))
-    pixels = _pixels(shot.read_bytes())
-    assert _colours(pixels, 37) > 50
+    pixels = image_of(shot.read_bytes())
+    assert colours(pixels, 37) > 50
     box = await page.locator("#chat").bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 100
     assert box["x"] < 100 and box["y"] + box["height"] > 600 - 100  # bottom left
     top, left = int(box["y"]), int(box["x"])
     panel = pixels[top : top + int(box["height"]), left : left + int(box["width"])]
-    assert _colours(panel, 3) > 20, "the chat panel has no text"
+    assert colours(panel, 3) > 20, "the chat panel has no text"
     shutil.copy(shot, pathlib.Path("/tmp") / "plaza-chat-3d.png")
     assert page.errors == []
 
@@ -203,7 +153,7 @@ async def test_the_3d_page_rebuilds_the_scene_after_a_portal(
     await asyncio.wait_for(walked(), TIMEOUT)
     shot = tmp_path / "center-120.png"
     await page.screenshot(path=str(shot))
-    assert _colours(_pixels(shot.read_bytes()), 37) > 50
+    assert colours(image_of(shot.read_bytes()), 37) > 50
     shutil.copy(shot, pathlib.Path("/tmp") / "plaza-center-120.png")
     assert page.errors == []
 

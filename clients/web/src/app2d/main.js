@@ -2,7 +2,10 @@
 // is near, the chat, and the zone's services as buttons that walk you there (a portal's
 // takes you to its zone, and the page follows). No WebGL; works with a keyboard and a
 // screen reader. The lists refresh at most once a second and are not live regions, so a
-// screen reader is not interrupted; status changes and chat lines are announced.
+// screen reader is not interrupted; status changes and chat lines are announced. In the zones
+// with civic services their section follows: Seoul Plaza's notices, City Hall's proposals and
+// polls, the Tourism District's stamps, bus and guided tours (with "Here": the landmark the
+// user walked into, also announced).
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
   applyLocale,
@@ -14,15 +17,20 @@ import {
 } from "../common/page.js";
 import { bindSignIn } from "../common/sign_in.js";
 import { Visit } from "../common/visit.js";
+import { ZoneServices } from "../common/zone_services.js";
 import { WalkTo } from "./walk.js";
 
 const REFRESH_MS = 1000;
+/** An announcement (a landmark walked into) is not replaced by a plain arrival this soon. */
+const ANNOUNCEMENT_KEPT_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
 let locale = initialLocale();
 let visit = null;
 let walker = null;
 let panel = null;
+let services = null;
+let announcedAt = -Infinity;
 
 function setStatus(key, extra = "") {
   $("status").textContent = t(locale, key) + (extra ? ` — ${extra}` : "");
@@ -84,7 +92,7 @@ function renderNear() {
   const people = [];
   for (const avatar of visit.connection.mirror) {
     const d = distance(self, avatar.body);
-    people.push({ name: avatar.description.name, role: avatar.description.role, d, body: avatar.body });
+    people.push({ name: visit.feed.labelOf(avatar), role: avatar.description.role, d, body: avatar.body });
   }
   people.sort((a, b) => a.d - b.d);
   if (people.length === 0) {
@@ -139,6 +147,40 @@ function renderAll() {
   if (!visit) return;
   renderWhere();
   renderNear();
+  services?.tick();
+}
+
+/** Show the section of the zone the avatar is in ("Here" too, in the Tourism District). */
+function showServices() {
+  const zone = services.showActive();
+  $("here").hidden = zone !== "tourism";
+}
+
+/** The zones' services, in the sections after "Who is near". */
+function bindServices(chat) {
+  services = new ZoneServices(
+    visit,
+    chat,
+    { notices: $("notices"), cityHall: $("city-hall"), tourism: $("tourism") },
+    () => locale,
+    {
+      here: $("here-body"),
+      goTo: ({ position, radius, title }) => {
+        const [x, y, z] = position;
+        walker.start({ x, y, z }, radius, () => {
+          if (performance.now() - announcedAt > ANNOUNCEMENT_KEPT_MS) setStatus("connected", title);
+          renderWhere();
+        });
+      },
+    },
+  );
+  services.tourism.addEventListener("poi", (event) => {
+    const { title, description } = event.detail;
+    $("status").textContent = `${title} — ${description}`;
+    announcedAt = performance.now();
+  });
+  visit.connection.addEventListener("enterzone", () => showServices());
+  showServices();
 }
 
 async function enter(who) {
@@ -158,6 +200,8 @@ async function enter(who) {
   visit.addEventListener("zone", () => {
     setStatus("connected", zoneName());
     renderServices();
+    services?.render();
+    showServices();
     renderAll();
   });
   visit.connection.addEventListener("close", (event) => {
@@ -172,6 +216,7 @@ async function enter(who) {
       locale = event.detail.locale;
       applyLocale(locale);
       renderServices();
+      services?.render();
       panel?.render();
     }
   });
@@ -179,6 +224,7 @@ async function enter(who) {
     onSaved: (profile) => {
       locale = profile.locale;
       renderServices();
+      services?.render();
       renderAll();
       panel?.render();
     },
@@ -196,8 +242,9 @@ async function enter(who) {
     },
     () => locale,
   );
+  bindServices(chat);
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, chat };
+  window.__plaza = { visit, chat, services };
   $("sign-in").hidden = true;
   for (const id of ["where", "near", "chat", "services", "settings"]) $(id).hidden = false;
   setStatus("connected");

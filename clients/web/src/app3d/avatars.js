@@ -1,7 +1,8 @@
 // Everyone in view, drawn with instanced meshes: one draw call each for all bodies, all
 // heads and all hands, however many avatars there are (up to MAX_AVATARS), plus name tags
 // for the nearest NAME_TAGS only (a tag is a sprite, one draw call each). A VR user's head
-// and hands follow their tracked pose; a desktop user's hands hang at their sides.
+// and hands follow their tracked pose; a desktop user's hands hang at their sides. A name
+// tag shows the avatar's badge after its name, and is redrawn when the badge changes.
 import * as THREE from "three";
 import { AvatarState, MirrorInterpolator } from "../net/index.js";
 import { textTexture } from "./scene.js";
@@ -34,9 +35,11 @@ export class Crowd {
   /**
    * @param {THREE.Scene} scene
    * @param {import("../net/index.js").WorldMirror} mirror
+   * @param {(avatar: object) => string} [labelOf] the text of an avatar's name tag
    */
-  constructor(scene, mirror) {
+  constructor(scene, mirror, labelOf = (avatar) => avatar.description.name) {
     this.mirror = mirror;
+    this.labelOf = labelOf;
     this.interpolator = new MirrorInterpolator(mirror);
     const part = (geometry, color, count = MAX_AVATARS) => {
       const mesh = new THREE.InstancedMesh(geometry, new THREE.MeshLambertMaterial({ color }), count);
@@ -157,6 +160,10 @@ export class Crowd {
       const entry = wanted.get(tag.userData.avatar);
       if (entry === undefined) free.push(tag);
       else {
+        if (tag.material.map?.userData.label !== this.labelOf(entry.avatar)) {
+          tag.material.map = this.#tagTexture(entry.avatar); // the badge changed
+          tag.material.needsUpdate = true;
+        }
         this.#place(tag, entry);
         wanted.delete(tag.userData.avatar);
       }
@@ -179,15 +186,21 @@ export class Crowd {
     tag.visible = true;
   }
 
-  /** A name's texture, drawn once per avatar and kept while it is in view. */
+  /** A name tag's texture, drawn once per avatar and label and kept while it is in view. */
   #tagTexture(avatar) {
+    const label = this.labelOf(avatar);
     let texture = this.tagTextures.get(avatar);
+    if (texture !== undefined && texture.userData.label !== label) {
+      texture.dispose();
+      texture = undefined;
+    }
     if (texture === undefined) {
-      texture = textTexture([avatar.description.name], {
+      texture = textTexture([label], {
         width: 256,
         height: 64,
         background: "#000000aa",
       });
+      texture.userData.label = label;
       this.tagTextures.set(avatar, texture);
       if (this.tagTextures.size > TAG_TEXTURES_KEPT) this.#pruneTagTextures();
     }

@@ -19,7 +19,8 @@ export class Controls {
     this.stick = { x: 0, y: 0 };
     this.enabled = true;
     addEventListener("keydown", (e) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+      const field = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+      if (field || e.target instanceof HTMLTextAreaElement) return;
       this.keys.add(e.code);
     });
     addEventListener("keyup", (e) => this.keys.delete(e.code));

@@ -4,8 +4,12 @@
 // screen's rate. The page's status line says what the connection is doing and which zone
 // (and room of it) the avatar is in, and a refusal (banned, full, expired) is shown in
 // words. Walking into a portal takes the avatar to another zone: the scenery is rebuilt
-// from that zone's scene. A chat panel at the bottom left shows what those near say.
+// from that zone's scene. A chat panel at the bottom left shows what those near say. In the
+// zones with civic services a panel at the top right shows them (Seoul Plaza's notice board,
+// City Hall's mayor's office, the Tourism District's stamps, bus and guided tours); walking
+// into a landmark shows its card for a while, and the tour bus drives through the district.
 import * as THREE from "three";
+import { stopsOf } from "../common/bus.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
   applyPreferences,
@@ -16,8 +20,10 @@ import {
 } from "../common/page.js";
 import { bindSignIn } from "../common/sign_in.js";
 import { Visit } from "../common/visit.js";
+import { PANEL_TITLES, ZoneServices } from "../common/zone_services.js";
 import { RenderClock } from "../net/index.js";
 import { Crowd } from "./avatars.js";
+import { BusView } from "./bus.js";
 import { Controls } from "./controls.js";
 import { addEnvironment, buildScenery, disposeScenery } from "./scene.js";
 import { XrSession } from "./xr.js";
@@ -28,6 +34,10 @@ const SEND_INTERVAL_S = 0.05;
 const EYE_HEIGHT_M = 1.6;
 /** Frame times kept for the performance readout (tests read window.__plaza). */
 const FRAME_SAMPLES = 600;
+/** How long a landmark's card stays up. */
+const POI_CARD_MS = 15_000;
+/** How often the panels' clocks (the bus) are redrawn. */
+const PANEL_TICK_MS = 500;
 
 const $ = (id) => document.getElementById(id);
 let locale = initialLocale();
@@ -67,7 +77,11 @@ class Plaza3D {
     this.rig = new THREE.Group(); // the user's place in the world; VR moves the camera in it
     this.rig.add(this.camera);
     this.scene.add(this.rig);
-    this.crowd = new Crowd(this.scene, visit.connection.mirror);
+    this.crowd = new Crowd(this.scene, visit.connection.mirror, (avatar) => visit.feed.labelOf(avatar));
+    this.bus = new BusView(this.scene);
+    this.busStops = stopsOf(visit.scene);
+    /** The Tourism District's desk (its last `bus` event), once the panels are made. */
+    this.tourism = null;
     this.renderClock = new RenderClock();
     this.controls = new Controls(this.canvas, $("joystick"));
     if (document.body.classList.contains("touch")) {
@@ -136,6 +150,7 @@ class Plaza3D {
     disposeScenery(this.scenery);
     this.scenery = buildScenery(this.visit.scene, newLocale);
     this.scene.add(this.scenery);
+    this.busStops = stopsOf(this.visit.scene);
   }
 
   frame(time, xrFrame) {
@@ -172,6 +187,10 @@ class Plaza3D {
     }
     const renderTime = this.renderClock.ready ? this.renderClock.renderTime() : 0;
     this.crowd.draw(renderTime, self);
+    // Not for its own riders: their eyes are inside it.
+    const shown = this.visit.scene.name === "tourism" && this.scenery.visible && !this.tourism?.riding;
+    const bus = shown ? this.tourism?.bus : null;
+    this.bus.draw(bus ?? null, this.busStops, this.visit.connection.clock.serverNow(), dt, t(locale, "tourBus"));
     this.renderer.render(this.scene, this.camera);
     this.workTimes.push(performance.now() - now);
     if (this.workTimes.length > FRAME_SAMPLES) this.workTimes.shift();
@@ -196,12 +215,16 @@ async function enter(who) {
   const plaza = new Plaza3D(visit);
   const chat = new ChatLog(visit);
   const panel = bindChat(chat);
+  const services = bindServices(visit, chat);
+  plaza.tourism = services.tourism;
   visit.addEventListener("profile", (event) => applyPreferences(event.detail));
   bindSettingsForm($("settings-form"), visit, {
     onSaved: (profile) => {
       locale = profile.locale;
       plaza.rebuild(locale);
       panel.render();
+      services.render();
+      showServices(services);
       showZone(visit);
       $("settings").hidden = true;
     },
@@ -213,7 +236,63 @@ async function enter(who) {
     $("settings").hidden = true;
   });
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, plaza, chat, THREE };
+  window.__plaza = { visit, plaza, chat, services, THREE };
+}
+
+/** The service panel's title and body for the zone the avatar is in (none elsewhere). */
+function showServices(services) {
+  const zone = services.showActive();
+  $("zone-panel").hidden = zone === null;
+  if (zone === null) return;
+  const title = $("zone-panel-title");
+  title.dataset.i18n = PANEL_TITLES[zone];
+  title.textContent = t(locale, PANEL_TITLES[zone]);
+  setPanelOpen(!$("zone-panel-body").hidden);
+}
+
+/** Open or fold the service panel (its heading stays, with the button). */
+function setPanelOpen(open) {
+  const toggle = $("zone-panel-toggle");
+  $("zone-panel-body").hidden = !open;
+  toggle.setAttribute("aria-expanded", String(open));
+  toggle.dataset.i18n = open ? "hidePanel" : "showPanel";
+  toggle.textContent = t(locale, toggle.dataset.i18n);
+  $("zone-panel").classList.toggle("collapsed", !open);
+}
+
+/** The zones' services in the panel at the top right, and a landmark's card. */
+function bindServices(visit, chat) {
+  const services = new ZoneServices(
+    visit,
+    chat,
+    { notices: $("notices-panel"), cityHall: $("city-hall-panel"), tourism: $("tourism-panel") },
+    () => locale,
+  );
+  $("zone-panel-toggle").addEventListener("click", () => setPanelOpen($("zone-panel-body").hidden));
+  visit.addEventListener("zone", () => {
+    services.render();
+    showServices(services);
+  });
+  visit.connection.addEventListener("enterzone", () => {
+    $("poi-card").hidden = true;
+    showServices(services);
+  });
+  let cardTimer = null;
+  services.tourism.addEventListener("poi", (event) => {
+    const { title, description, locale: lang } = event.detail;
+    const card = $("poi-card");
+    $("poi-card-title").textContent = title;
+    $("poi-card-text").textContent = description;
+    if (lang) card.lang = lang;
+    card.hidden = false;
+    clearTimeout(cardTimer);
+    cardTimer = setTimeout(() => {
+      card.hidden = true;
+    }, POI_CARD_MS);
+  });
+  setInterval(() => services.tick(), PANEL_TICK_MS);
+  showServices(services);
+  return services;
 }
 
 /** The chat panel: collapsible; Enter (outside a field) opens it and goes to its input. */

@@ -16,8 +16,9 @@ const PENDING_KEPT = 50;
  * were removed: draw them all again).
  *
  * A line is either {kind: "chat", id, channel, from, name, text, time, to, mine} as the
- * server sent it, or {kind: "system", key, values, time}: something the page says (an i18n
- * key, drawn in the reader's language).
+ * server sent it, {kind: "tour", name, text, time}: a tour guide's narration, or
+ * {kind: "system", key, values, time}: something the page says (an i18n key, drawn in the
+ * reader's language).
  */
 export class ChatLog extends EventTarget {
   /** @param {import("./visit.js").Visit} visit */
@@ -112,6 +113,11 @@ export class ChatLog extends EventTarget {
    */
   system(key, values = {}) {
     this.#add({ kind: "system", key, values, time: Date.now() / 1000 });
+  }
+
+  /** Add a guided tour's narration: the guide's name and words, marked as the tour's. */
+  narration(name, text) {
+    this.#add({ kind: "tour", name: String(name ?? ""), text: String(text ?? ""), time: Date.now() / 1000 });
   }
 
   /**
@@ -231,6 +237,19 @@ export class ChatPanel {
       text.className = "chat-text";
       text.textContent = this.#text(line.key, line.values);
       item.append(text);
+      return item;
+    }
+    if (line.kind === "tour") {
+      const tag = document.createElement("span");
+      tag.className = "chat-tag";
+      tag.textContent = `[${t(locale, "tagTour")}]`;
+      const name = document.createElement("strong");
+      name.className = "chat-name";
+      name.textContent = line.name;
+      const text = document.createElement("span");
+      text.className = "chat-text";
+      text.textContent = line.text;
+      item.append(tag, " ", name, ": ", text);
       return item;
     }
     item.classList.add(`chat-${line.channel}`);

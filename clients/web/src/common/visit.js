@@ -8,6 +8,7 @@
 // user last was) the visit loads that zone's scene and fires 'zone', so each page redraws.
 //
 // Events: 'zone' {zone, scene, instance, via, notice, entered}, 'profile', 'refused'.
+// `feed` keeps the zone's news (ZONE_EVENT) from the moment of joining, for the pages' panels.
 import { PlazaConnection } from "../net/index.js";
 import {
   checkAccess,
@@ -21,6 +22,7 @@ import {
   storedToken,
   secondsLeft,
 } from "../session.js";
+import { ZoneFeed } from "./zone_feed.js";
 
 /** A stored token with less than this left is not worth reconnecting with. */
 const MIN_TOKEN_LEFT_S = 30;
@@ -76,6 +78,8 @@ export class Visit extends EventTarget {
     this.sceneReady = Promise.resolve();
     /** The live connection (its mirror holds who is in view). */
     this.connection = connection;
+    /** The zone's news since the avatar arrived, and name-tag badges (listening from the start). */
+    this.feed = new ZoneFeed(connection);
     /** The profile, once loaded (null while the database is away). */
     this.profile = null;
     /** Where this user's avatar is: zone coordinates (m) and yaw (rad). */
