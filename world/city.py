@@ -16,12 +16,22 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from world.avatar_ids import IdSpace
 from world.avatars import AvatarDescription
 from world.chat import Chat
+from world.city_config import (
+    INSTANCE_IDLE_S,
+    MAX_INSTANCES_PER_ZONE,
+    MAX_PENDING_EVENTS,
+    MAX_PENDING_REQUESTS,
+    MAX_REQUESTS_PER_TICK,
+    PORTAL_CHECK_TICKS,
+    CityConfig,
+    CityStepResult,
+)
 from world.city_requests import handle_request
 from world.codec import Move as MoveInput
 from world.codec import Pose, encode_welcome
@@ -29,14 +39,14 @@ from world.codec_social import encode_enter_zone, encode_zone_event
 from world.deltas import Frames
 from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest
 from world.instance import Effects, Instance, Move
-from world.instance_plan import FULL, OPEN_NEW, PLACEMENTS, choose_instance
 from world.intents import Persist
 from world.members import Member
-from world.portals import PortalWatch
 from world.protocol import ZONE_SEQ_GAP
-from world.world import StepTimings, World, WorldConfig
-from world.zone_api import Placement, ServerEvent, Zone
+from world.world import StepTimings, World
+from world.zone_api import Placement, ServerEvent
 from world.zone_layout import ZoneLayout
+from world.zone_runtime import ZoneRuntime
+from world.zone_specs import CityError, ZoneSpec, check_zones
 
 __all__ = [
     "INSTANCE_IDLE_S",
@@ -51,91 +61,19 @@ __all__ = [
     "check_zones",
 ]
 
-# An extra instance that has been empty this long closes (the first one stays open).
-INSTANCE_IDLE_S = 60.0
-# Each instance preallocates its arrays; this bounds what one zone can take.
-MAX_INSTANCES_PER_ZONE = 64
-# Portals are checked every other tick: 100 ms is quicker than a step across a portal.
-PORTAL_CHECK_TICKS = 2
-# Chat, blocks, reports and zone messages handled per tick; the rest wait for the next.
-MAX_REQUESTS_PER_TICK = 2000
-# Past this many waiting requests a new one is refused at once (the client is told).
-MAX_PENDING_REQUESTS = 20_000
-# Server events (persisted outcomes, HTTP-side changes) waiting for the next tick.
-MAX_PENDING_EVENTS = 10_000
-
-
-class CityError(ValueError):
-    """The zones do not fit together (a portal to a missing zone, an unknown spot): found
-    at start-up, so a broken configuration never serves anyone."""
-
-
-@dataclass(frozen=True)
-class ZoneSpec:
-    """A registered zone: its script class, its validated layout and its saved records."""
-
-    name: str
-    zone_class: type[Zone]
-    layout: ZoneLayout
-    records: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CityConfig:
-    """Parameters of one city (one process)."""
-
-    capacity: int = 20_000
-    entrance: str = "seoul_plaza"
-    world: WorldConfig = field(default_factory=WorldConfig)
-    instance_idle_s: float = INSTANCE_IDLE_S
-    max_instances_per_zone: int = MAX_INSTANCES_PER_ZONE
-    # Overrides every zone's own per-instance capacity when set (operators, benchmarks).
-    instance_capacity: int | None = None
-
-
-@dataclass
-class CityStepResult:
-    """What one city tick produced, for the server to carry out.
-
-    ``messages`` go out before ``frames`` (an ENTER_ZONE must precede the new zone's first
-    frame); ``intents`` are for the server to persist; ``errors`` are zone-script failures
-    to log.
-    """
-
-    tick: int
-    server_time: float
-    frames: list[Frames]
-    messages: list[tuple[int, bytes]]
-    joined: list[tuple[int, int, bytes]]
-    refused: list[tuple[int, str]]
-    intents: list[Persist]
-    errors: list[str]
-    events: int
-    timings: StepTimings
-
-
-@dataclass
-class _ZoneRuntime:
-    spec: ZoneSpec
-    capacity: int
-    instances: list[Instance] = field(default_factory=list)
-    records: dict[str, Any] = field(default_factory=dict)
-    portals: dict[int, PortalWatch] = field(default_factory=dict)
-    sticky: dict[str, ServerEvent] = field(default_factory=dict)
-
 
 class City:
     """Every zone of this process and their instances; see the module docstring."""
 
     def __init__(self, zones: Iterable[ZoneSpec], config: CityConfig | None = None) -> None:
         self.config = config or CityConfig()
-        self.zones: dict[str, _ZoneRuntime] = {}
+        self.zones: dict[str, ZoneRuntime] = {}
         specs = list(zones)
         for spec in specs:
             if spec.name in self.zones:
                 raise CityError(f"zone {spec.name!r} is registered twice")
             capacity = self.config.instance_capacity or spec.zone_class.capacity
-            self.zones[spec.name] = _ZoneRuntime(spec, capacity, records=dict(spec.records))
+            self.zones[spec.name] = ZoneRuntime(spec, capacity, records=dict(spec.records))
         check_zones(specs, self.config.entrance, self.config.instance_capacity)
         self.ids = IdSpace(self.config.capacity)
         self.inbox = Inbox()
@@ -411,7 +349,7 @@ class City:
 
     def _admit(
         self,
-        runtime: _ZoneRuntime,
+        runtime: ZoneRuntime,
         avatar_id: int,
         member: Member,
         description: AvatarDescription,
@@ -460,64 +398,19 @@ class City:
         return world.start_position(place)
 
     def _choose(
-        self, runtime: _ZoneRuntime, member: Member, now: float, leaving: Instance | None
+        self, runtime: ZoneRuntime, member: Member, now: float, leaving: Instance | None
     ) -> Instance | None:
-        instances = runtime.instances
-        counts = [i.count() - (1 if i is leaving else 0) for i in instances]
-        party_at = None
-        if member.party is not None:
-            for index, instance in enumerate(instances):
-                if any(m.party == member.party for m in instance.members.values()):
-                    party_at = index
-                    break
-        zone_class = runtime.spec.zone_class
-        choice = choose_instance(
-            counts,
-            runtime.capacity,
-            zone_class.open_at,
-            zone_class.placement,
-            party_at,
-            can_open=len(instances) < self.config.max_instances_per_zone,
-        )
-        if choice == FULL:
-            return None
-        if choice == OPEN_NEW:
-            return self._open_instance(runtime, now)
-        return instances[choice]
+        can_open = len(runtime.instances) < self.config.max_instances_per_zone
+        return runtime.choose(member, leaving, can_open, lambda: self._open_instance(runtime, now))
 
-    def _open_instance(self, runtime: _ZoneRuntime, now: float) -> Instance:
-        taken = {i.instance for i in runtime.instances}
-        number = next(n for n in range(1, len(taken) + 2) if n not in taken)
-        spec = runtime.spec
-        config = replace(self.config.world, capacity=runtime.capacity)
-        world = World(spec.layout, config, self.ids)
-        instance = Instance(
-            spec.name, number, world, spec.zone_class(), runtime.records, self._effects
-        )
-        instance.now = now
-        runtime.instances.append(instance)
-        runtime.instances.sort(key=lambda i: i.instance)
-        runtime.portals[number] = PortalWatch(spec.layout)
-        instance.call("on_create")
-        if self.opened:
-            # The current state of what the server keeps for this zone (sticky events);
-            # instances opened at start-up get them from the queue like everyone else.
-            for event in runtime.sticky.values():
-                instance.call("on_event", event)
-        return instance
+    def _open_instance(self, runtime: ZoneRuntime, now: float) -> Instance:
+        # Instances opened at start-up get the sticky events from the queue instead.
+        return runtime.open_instance(self.ids, self.config.world, self._effects, now, self.opened)
 
     def _close_idle(self, now: float) -> None:
         for runtime in self.zones.values():
-            for instance in list(runtime.instances[1:]):
-                if instance.count():
-                    continue
-                if instance.empty_since is None:
-                    instance.empty_since = now
-                elif now - instance.empty_since >= self.config.instance_idle_s:
-                    instance.call("on_dispose")
-                    self._coalesced_closed += instance.world.inbox.counters.coalesced
-                    runtime.instances.remove(instance)
-                    del runtime.portals[instance.instance]
+            for instance in runtime.close_idle(now, self.config.instance_idle_s):
+                self._coalesced_closed += instance.world.inbox.counters.coalesced
 
     def _depart(self, avatar_id: int) -> None:
         """The avatar leaves the city for good."""
@@ -598,38 +491,3 @@ class City:
 
     def _tell(self, instance: Instance, avatar_id: int, kind: str, data: dict[str, Any]) -> None:
         self._effects.messages.append((avatar_id, encode_zone_event(instance.zone, kind, data)))
-
-
-def check_zones(
-    specs: Iterable[ZoneSpec], entrance: str, instance_capacity: int | None = None
-) -> None:
-    """Raise ``CityError`` unless every portal leads to a registered zone and an existing
-    spot there, the entrance is registered, and each zone's instance settings make sense."""
-    by_name = {spec.name: spec for spec in specs}
-    if entrance not in by_name:
-        known = ", ".join(sorted(by_name)) or "none"
-        raise CityError(f"the entrance zone {entrance!r} is not registered (known: {known})")
-    for name, spec in by_name.items():
-        zone_class = spec.zone_class
-        if zone_class.placement not in PLACEMENTS:
-            raise CityError(
-                f"zone {name}: placement must be one of {', '.join(PLACEMENTS)}, "
-                f"not {zone_class.placement!r}"
-            )
-        if not (0.0 < zone_class.open_at <= 1.0):
-            raise CityError(f"zone {name}: open_at must be within (0, 1]")
-        if (instance_capacity or zone_class.capacity) < 1:
-            raise CityError(f"zone {name}: capacity must be at least 1")
-        for index, portal in enumerate(spec.layout.portals):
-            where = f"zone {name}: portals[{index}] ({portal.id})"
-            target = by_name.get(portal.target)
-            if target is None:
-                known = ", ".join(sorted(by_name))
-                raise CityError(
-                    f"{where}: target {portal.target!r} is not a registered zone (known: {known})"
-                )
-            if portal.destination is not None and target.layout.spot(portal.destination) is None:
-                raise CityError(
-                    f"{where}: destination {portal.destination!r} is not a spot of zone "
-                    f"{portal.target}"
-                )
