@@ -16,25 +16,30 @@ import asyncio
 import itertools
 import logging
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request, Response
 
 from server.admission import Admission, JoinPlan, token_plan
-from server.auth import AuthError, Identity, TokenVerifier, UnknownKeyError, token_from_request
-from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES, ClientLink
+from server.auth import Identity, TokenVerifier
+from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES
 from server.metrics import Registry
 from server.moderation import Moderation, Sanction, SanctionList
 from server.places import Place, PlaceWriter
 from server.presence import Presence
-from server.ratelimit import TokenBucket
 from server.session_requests import SessionRequests
+from server.sessions import (
+    ABUSE_BUDGET,
+    ABUSE_REFILL_PER_S,
+    INPUT_BURST,
+    INPUT_RATE_PER_S,
+    Session,
+    Upgrade,
+)
+from server.upgrade import WS_PATH, UpgradeGate
 from server.ws_transport import WebSocketConnection, WebSocketListener
 from world.city import City, CityStepResult
 from world.codec import (
@@ -70,15 +75,6 @@ __all__ = [
 
 log = logging.getLogger("plaza.gateway")
 
-WS_PATH = "/ws"
-# A client sends MOVE and POSE at the tick rate (20 Hz) plus an occasional PING: 60/s leaves
-# headroom for a 30 Hz client, and a burst of 120 absorbs a stall on a mobile network.
-INPUT_RATE_PER_S = 60.0
-INPUT_BURST = 120.0
-# Each refused message (over the rate, malformed) spends one unit (a malformed one five); an
-# honest client with a bug spends a few, a hostile one runs dry within seconds: 1008.
-ABUSE_BUDGET = 50.0
-ABUSE_REFILL_PER_S = 2.0
 # Rate-limit errors are themselves limited, so a flood cannot make the server flood back.
 RATE_ERROR_INTERVAL_S = 1.0
 _RATE_LIMIT_REASON = f"more than {INPUT_RATE_PER_S:g} messages per second; message dropped"
@@ -105,51 +101,6 @@ _OPCODES = {
     Report: int(Opcode.REPORT),
     ZoneRequest: int(Opcode.ZONE),
 }
-_CITY_REQUESTS = (Say, Block, Report, ZoneRequest)
-# ?party=<code> in the WebSocket URL: friends who use the same code share an instance.
-_PARTY = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
-
-@dataclass(frozen=True)
-class Upgrade:
-    """What the upgrade established: who, and the party they enter with."""
-
-    identity: Identity
-    party: str | None = None
-
-
-@dataclass(eq=False)
-class Session:
-    """One authenticated connection and, once joined, its avatar."""
-
-    connection: WebSocketConnection
-    identity: Identity
-    ticket: int
-    party: str | None = None
-    avatar_id: int = 0
-    held_since: float | None = None
-    rate: TokenBucket = field(default_factory=lambda: TokenBucket(INPUT_RATE_PER_S, INPUT_BURST))
-    abuse: TokenBucket = field(
-        default_factory=lambda: TokenBucket(ABUSE_REFILL_PER_S, ABUSE_BUDGET)
-    )
-    last_rate_error: float = 0.0
-    closing: bool = False
-    # Set when a newer connection of the same user took over (it keeps the avatar).
-    replaced: bool = False
-    # False when the avatar must leave with the connection (a ban, a shutdown).
-    keep_avatar: bool = True
-    # The avatar this connection is taking back, until its WELCOME.
-    resuming: int = 0
-    # The token-expiry warning came due before WELCOME; it is sent right after it.
-    expiry_warning_due: bool = False
-    timers: list[asyncio.TimerHandle] = field(default_factory=list)
-    expiry: list[asyncio.TimerHandle] = field(default_factory=list)
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    @property
-    def link(self) -> ClientLink:
-        """Where frames go: the transport seam, as the tick sees it."""
-        return self.connection
 
 
 class Gateway:
@@ -184,12 +135,13 @@ class Gateway:
         self._tickets = itertools.count(1)
         self._listener = WebSocketListener(self, [SUBPROTOCOL])
         self.requests = SessionRequests(self)
+        self.upgrades = UpgradeGate(self)
         m = metrics
         self._m_connections = m.gauge("plaza_connections", "Open WebSocket sessions with an avatar")
         self._m_connections.set_function(lambda: float(len(self.sessions)))
         self._m_detached = m.gauge("plaza_avatars_detached", "Avatars waiting for their user")
         self._m_detached.set_function(lambda: float(len(self.presence)))
-        self._m_refused = m.counter(
+        self.refused_upgrades = m.counter(
             "plaza_upgrades_refused_total", "WebSocket upgrades refused", ("reason",)
         )
         self._m_resumed = m.counter("plaza_resumes_total", "Avatars taken back by a new connection")
@@ -238,73 +190,16 @@ class Gateway:
     def authorize(
         self, connection: WebSocketConnection, request: Request
     ) -> Response | Awaitable[Response | None] | None:
-        """Authenticate at the HTTP upgrade: no token or a bad one gets 401, a banned user
-        403, and no world state is sent. A token signed by a key not seen yet waits for one
-        key refresh (the identity provider rotated its keys)."""
-        if not self.accepting:
-            return self._refuse(connection, HTTPStatus.SERVICE_UNAVAILABLE, "server shutting down")
-        parts = urlsplit(request.path)
-        if parts.path != WS_PATH:
-            return self._refuse(connection, HTTPStatus.NOT_FOUND, f"no WebSocket at {parts.path}")
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        headers = {k.lower(): v for k, v in request.headers.raw_items()}
-        token = token_from_request(headers, query)
-        if token is None:
-            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "missing token")
-        party = query.get("party")
-        if party is not None and not _PARTY.fullmatch(party):
-            return self._refuse(
-                connection,
-                HTTPStatus.BAD_REQUEST,
-                "party must be 1 to 32 characters A-Z, a-z, 0-9, _ or -",
-            )
-        try:
-            identity = self.verifier.verify(token)
-        except UnknownKeyError:
-            return self._authorize_after_refresh(connection, token, party)
-        except AuthError as exc:
-            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
-        return self._admit(connection, Upgrade(identity, party))
-
-    async def _authorize_after_refresh(
-        self, connection: WebSocketConnection, token: str, party: str | None
-    ) -> Response | None:
-        await self.verifier.refresh_keys()
-        try:
-            identity = self.verifier.verify(token)
-        except AuthError as exc:
-            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, exc.reason)
-        return self._admit(connection, Upgrade(identity, party))
+        """The upgrade's checks (``server.upgrade``); the transport calls this."""
+        return self.upgrades.authorize(connection, request)
 
     def refusal(self, identity: Identity) -> tuple[HTTPStatus, str, str] | None:
-        """Why ``identity`` would be refused at the upgrade now: (status, code, reason), or
-        None. Also answered over HTTP (``GET /api/auth/check``), because browsers cannot
-        read the body of a refused WebSocket upgrade."""
-        if not self.accepting:
-            return HTTPStatus.SERVICE_UNAVAILABLE, "shutting_down", "server shutting down"
-        ban = self.sanctions.find(identity.subject, "ban")
-        if ban is not None:
-            return HTTPStatus.FORBIDDEN, "banned", ban.describe()
-        resuming = identity.subject in self.presence.live or self.presence.waiting(identity.subject)
-        if not resuming and self.city.count + len(self._joining) >= self.city.capacity:
-            return HTTPStatus.SERVICE_UNAVAILABLE, "full", "the world is full; try again shortly"
-        return None
+        """Why ``identity`` would be refused at the upgrade now (``server.upgrade``)."""
+        return self.upgrades.refusal(identity)
 
-    def _admit(self, connection: WebSocketConnection, upgrade: Upgrade) -> Response | None:
-        refused = self.refusal(upgrade.identity)
-        if refused is not None:
-            status, _, reason = refused
-            return self._refuse(connection, status, reason)
-        connection.context = upgrade
-        return None
-
-    def _refuse(self, connection: WebSocketConnection, status: HTTPStatus, reason: str) -> Response:
-        self._m_refused.inc(reason=status.phrase.lower().replace(" ", "_"))
-        log.info("upgrade refused with %d: %s", int(status), reason)
-        response = connection.protocol.reject(status, reason + "\n")
-        if status == HTTPStatus.UNAUTHORIZED:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="plaza"'
-        return response
+    def joining_count(self) -> int:
+        """Connections waiting for their avatar (they count against the capacity)."""
+        return len(self._joining)
 
     def on_open(self, connection: WebSocketConnection) -> None:
         """Take over the user's avatar if it is still here; otherwise ask for a new one.
