@@ -392,7 +392,9 @@ async def test_plaza_migrate_applies_once_then_reports_up_to_date(
 ) -> None:
     code, out, err = await run_migrate(empty_database_url)
     assert code == 0, err
-    assert out == "applied 0001_identity\napplied 0002_zones\napplied 0003_civic\n"
+    assert out == (
+        "applied 0001_identity\napplied 0002_zones\napplied 0003_civic\napplied 0004_center\n"
+    )
     tables = {
         r["tablename"]
         for r in await rows(
@@ -402,6 +404,7 @@ async def test_plaza_migrate_applies_once_then_reports_up_to_date(
     assert {"profiles", "last_places", "sanctions", "audit_log", "idempotency_keys"} <= tables
     assert {"zone_records", "zone_user_records", "chat_blocks", "reports"} <= tables
     assert {"notices", "proposals", "polls", "poll_votes"} <= tables
+    assert {"tickets", "ticket_events"} <= tables
 
     code, out, err = await run_migrate(empty_database_url)
     assert code == 0, err
