@@ -27,7 +27,6 @@ import asyncpg
 from server.audit import record_action
 from server.auth import Identity
 from server.center_rules import (
-    ACCESSIBILITY_NEEDS,
     CATEGORIES,
     CENTER_STAFF,
     DEADLINE_S,
@@ -42,11 +41,9 @@ from server.center_rules import (
     MAX_STAFF_SUBJECT_CHARS,
     MAX_STARS,
     MIN_STARS,
-    OPEN_STATES,
     SERVED_STATES,
     SUPERVISORS,
     TAKERS,
-    TICKET_STATES,
     TicketError,
     add_event,
     audit_target,
@@ -68,25 +65,7 @@ from server.db.database import Database
 from server.idempotency import check_key, once
 from server.permissions import PermissionDenied, require_role
 
-__all__ = [
-    "ACCESSIBILITY_NEEDS",
-    "CATEGORIES",
-    "CENTER_STAFF",
-    "MAX_CATEGORY_CHARS",
-    "MAX_COMMENT_CHARS",
-    "MAX_DESCRIPTION_CHARS",
-    "MAX_DESK",
-    "MAX_NOTE_CHARS",
-    "MAX_RESOLUTION_CHARS",
-    "MAX_STAFF_SUBJECT_CHARS",
-    "MAX_STARS",
-    "MIN_STARS",
-    "OPEN_STATES",
-    "SUPERVISORS",
-    "TICKET_STATES",
-    "TicketError",
-    "Tickets",
-]
+__all__ = ["Tickets"]
 
 
 class Tickets:

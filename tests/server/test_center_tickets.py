@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from server.auth import Identity
-from server.center_tickets import MAX_DESCRIPTION_CHARS, TicketError, Tickets
+from server.center_rules import MAX_DESCRIPTION_CHARS, TicketError
+from server.center_tickets import Tickets
 from server.db.database import Database
 from server.idempotency import IdempotencyError
 from server.permissions import PermissionDenied

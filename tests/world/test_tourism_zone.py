@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from world.locale_text import pick
 from world.zone_api import ZoneMessage
 from world.zone_layout import ZoneLayout
 from world.zone_testing import FakeAvatar, FakeContext
@@ -18,7 +19,6 @@ from world.zones.tourism import (
     BADGE_ID,
     POI_CHECK_TICKS,
     Tourism,
-    pick_text,
 )
 from world.zones.tourism_bus import BUS_SEATS, BUS_SPEED_MPS, DWELL_S, Timetable
 from world.zones.tourism_tours import MAX_TOUR_MEMBERS
@@ -135,7 +135,7 @@ def test_an_untranslated_language_falls_back_to_english_then_korean() -> None:
     run(zone, ctx, 0.3)
     (korean,) = sent_to(ctx, 1, "poi.enter")
     assert korean["locale"] == "ko" and korean["title"] == "돈의문"
-    assert pick_text({"ko": "가", "ja": "か"}, "ja") == ("か", "ja")
+    assert pick({"ko": "가", "ja": "か"}, "ja") == ("か", "ja")
 
 
 def test_each_entry_is_announced_once() -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from world.locale_text import pick
 from world.zone_api import AvatarView, Zone, ZoneContext, ZoneMessage
 from world.zone_layout import PointOfInterest, Spot, ZoneLayout
 from world.zones.tourism_bus import BUS_ROUTE, TourBus
@@ -32,7 +33,6 @@ __all__ = [
     "BADGE_EMOJI",
     "BADGE_ID",
     "BADGE_KEY",
-    "FALLBACK_LOCALES",
     "POI_CHECK_TICKS",
     "POI_PREFIX",
     "STAMPS_KEY",
@@ -46,8 +46,6 @@ AREA_PREFIX = "area_"
 POI_CHECK_TICKS = 5
 """Areas are checked every this many ticks (250 ms at 20 Hz): a walker covers little over a
 metre in that time, and the check's cost is shared over five ticks."""
-FALLBACK_LOCALES = ("en", "ko")
-"""Tried in order when a text has no translation in the visitor's language."""
 STAMPS_KEY = "stamps"
 """Per-user record: the sorted ids of the points of interest whose stamp the user has."""
 BADGE_KEY = "badge"
@@ -67,18 +65,6 @@ class _Area:
     poi: PointOfInterest
     spot: Spot
     inside: set[int] = field(default_factory=set)
-
-
-def pick_text(texts: Mapping[str, str], locale: str) -> tuple[str, str]:
-    """(text, the locale it is in) for a reader of ``locale``: their own language (or its
-    primary subtag: ``zh`` for ``zh-Hant``), else English, else Korean."""
-    for candidate in (locale, locale.split("-")[0], *FALLBACK_LOCALES):
-        text = texts.get(candidate)
-        if text:
-            return text, candidate
-    # Layouts always carry Korean; this is for a text that somehow does not.
-    first = next(iter(texts.items()), ("", ""))
-    return first[1], first[0]
 
 
 class Tourism(Zone):
@@ -177,8 +163,8 @@ class Tourism(Zone):
 
     def _entered(self, ctx: ZoneContext, avatar: AvatarView, area: _Area) -> None:
         poi = area.poi
-        title, used = pick_text(poi.title, avatar.locale)
-        description, _ = pick_text(poi.description, used)
+        title, used = pick(poi.title, avatar.locale)
+        description, _ = pick(poi.description, used)
         ctx.send(
             avatar.id,
             "poi.enter",

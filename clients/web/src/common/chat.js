@@ -74,16 +74,7 @@ export class ChatLog extends EventTarget {
 
   /** Block the user who said `line`: their lines leave the log, and no more come. */
   async block(line) {
-    try {
-      const result = await this.visit.connection.block(line.from, true);
-      if (!result.ok) {
-        this.system("requestFailed", { reason: String(result.detail ?? "") });
-        return false;
-      }
-    } catch (error) {
-      this.system("requestFailed", { reason: this.#reasonOf(error) });
-      return false;
-    }
+    if (!(await this.#ask(() => this.visit.connection.block(line.from, true)))) return false;
     this.blocked.add(line.from);
     this.lines = this.lines.filter((l) => l.kind !== "chat" || l.from !== line.from);
     this.dispatchEvent(new CustomEvent("reset"));
@@ -93,18 +84,21 @@ export class ChatLog extends EventTarget {
 
   /** Report the user who said `line` to the moderators. */
   async report(line, reason) {
-    try {
-      const result = await this.visit.connection.report(line.from, reason);
-      if (!result.ok) {
-        this.system("requestFailed", { reason: String(result.detail ?? "") });
-        return false;
-      }
-    } catch (error) {
-      this.system("requestFailed", { reason: this.#reasonOf(error) });
-      return false;
-    }
+    if (!(await this.#ask(() => this.visit.connection.report(line.from, reason)))) return false;
     this.system("reported", { name: line.name });
     return true;
+  }
+
+  /** Run a request that answers with a RESULT; a refusal or failure becomes a system line. */
+  async #ask(request) {
+    try {
+      const result = await request();
+      if (result.ok) return true;
+      this.system("requestFailed", { reason: String(result.detail ?? "") });
+    } catch (error) {
+      this.system("requestFailed", { reason: this.#reasonOf(error) });
+    }
+    return false;
   }
 
   /**
