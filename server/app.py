@@ -10,6 +10,10 @@ import time
 
 from server.admission import StoredAdmission
 from server.auth import AuthError, TokenIssuer
+from server.center_api import CenterApi
+from server.center_hours import StaffedHours
+from server.center_live import CENTER_ZONE
+from server.center_service import Center, CenterConfig
 from server.civic_api import CivicApi
 from server.config import ServerConfig
 from server.db.database import Database, DatabaseUnavailable
@@ -94,6 +98,7 @@ class PlazaServer:
         self.db: Database | None = None
         self.places: PlaceWriter | None = None
         self.intents: IntentRunner | None = None
+        self.center: Center | None = None
         self._key_refresher: asyncio.Task[None] | None = None
         self.ready = False
         self.started_at = time.time()
@@ -128,6 +133,7 @@ class PlazaServer:
         identity_api.add_routes(self.router)
         ReportsApi(identity_api.identity, db).add_routes(self.router)
         await self._open_civic(db, identity_api)
+        await self._open_center(db, identity_api)
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()
         self.loop.start()
@@ -163,6 +169,8 @@ class PlazaServer:
         if self.intents is not None:
             self.intents.submit(intents)
             await self.intents.stop()
+        if self.center is not None:
+            await self.center.stop()
         if self.places is not None:
             await self.places.stop()
         await self.http.close()
@@ -182,6 +190,35 @@ class PlazaServer:
         await notices.publish()
         await proposals.publish()
         await polls.publish()
+
+    async def _open_center(self, db: Database, identity_api: IdentityApi) -> None:
+        """The 120 Center: its HTTP API, the center zone's requests, and its queues rebuilt
+        from the database and published."""
+        assert self.intents is not None
+        config = self.config
+        self.center = Center(
+            db,
+            CenterConfig(
+                categories=config.center_categories,
+                hours=StaffedHours(config.center_hours, config.center_timezone),
+                retention_days=config.center_retention_days,
+                desks=self._desk_count(),
+            ),
+            notify=self.city.notify,
+            tell=self.gateway.tell,
+            metrics=self.metrics,
+        )
+        self.center.serve_intents(self.intents)
+        CenterApi(identity_api.identity, self.center).add_routes(self.router)
+        await self.center.start()
+
+    def _desk_count(self) -> int:
+        """The center zone's desks: its spots ``desk_1``, ``desk_2``... (none without it)."""
+        layout = self.city.layout(CENTER_ZONE)
+        desks = 0
+        while layout is not None and layout.spot(f"desk_{desks + 1}") is not None:
+            desks += 1
+        return desks
 
     async def _refresh_oidc_keys(self, oidc: OidcVerifier) -> None:
         while True:

@@ -22,8 +22,10 @@ __all__ = [
     "INTERNAL_KINDS",
     "MAX_CATEGORY_CHARS",
     "MAX_COMMENT_CHARS",
+    "MAX_CONTACT_CHARS",
     "MAX_DESCRIPTION_CHARS",
     "MAX_DESK",
+    "MAX_MESSAGE_CHARS",
     "MAX_NOTE_CHARS",
     "MAX_RESOLUTION_CHARS",
     "MAX_STAFF_SUBJECT_CHARS",
@@ -31,12 +33,16 @@ __all__ = [
     "MIN_STARS",
     "OPEN_STATES",
     "SERVED_STATES",
+    "STAFF_STATUSES",
     "SUPERVISORS",
     "TAKERS",
     "TICKET_STATES",
+    "TicketConflict",
     "TicketError",
+    "TicketNotFound",
     "add_event",
     "audit_target",
+    "check_category",
     "check_needs",
     "check_text",
     "check_ticket_id",
@@ -62,12 +68,17 @@ TICKET_STATES = ("waiting", "called", "in_consultation", "closed", "cancelled")
 OPEN_STATES = ("waiting", "called", "in_consultation")
 # States in which a member of staff is serving the ticket.
 SERVED_STATES = ("called", "in_consultation")
+# A civil servant's status at the console (the migration checks the same list).
+STAFF_STATUSES = ("available", "busy", "on_break", "offline")
 
 # The migration's CHECK holds descriptions to the same length.
 MAX_DESCRIPTION_CHARS = 500
 MAX_NOTE_CHARS = 2000
 MAX_RESOLUTION_CHARS = 2000
 MAX_COMMENT_CHARS = 500
+MAX_MESSAGE_CHARS = 1000
+# A phone number or e-mail address for a callback (the migration checks the same).
+MAX_CONTACT_CHARS = 100
 MAX_CATEGORY_CHARS = 40
 MAX_STAFF_SUBJECT_CHARS = 128
 MAX_DESK = 999
@@ -88,7 +99,16 @@ _INTERNAL_FIELDS = frozenset({"note"})
 
 
 class TicketError(ValueError):
-    """A ticket request is malformed or not possible now; the message says why."""
+    """A ticket request is malformed; the message says which field and why."""
+
+
+class TicketConflict(TicketError):
+    """The request is well formed but the ticket's state does not allow it (already
+    closed, already rated, not called yet...); the message says why."""
+
+
+class TicketNotFound(TicketError):
+    """No ticket has that id."""
 
 
 def _when(value: Any) -> float | None:
@@ -112,6 +132,10 @@ def ticket_map(row: asyncpg.Record, position: int | None = None) -> dict[str, An
         "rating": row["rating"],
         "rating_comment": row["rating_comment"],
         "callback": bool(row["callback"]),
+        "contact": row["contact"],
+        "staff_name": row["staff_name"],
+        "wait_s": None,
+        "purged": row["purged_at"] is not None,
         "created_at": _when(row["created_at"]),
         "called_at": _when(row["called_at"]),
         "closed_at": _when(row["closed_at"]),
@@ -146,6 +170,13 @@ def optional_text(value: Any, field: str, limit: int) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return check_text(value, field, limit)
+
+
+def check_category(value: Any, categories: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``categories``, else ``TicketError`` listing them."""
+    if not isinstance(value, str) or value not in categories:
+        raise TicketError(f"unknown category {value!r}; expected one of {', '.join(categories)}")
+    return value
 
 
 def check_ticket_id(value: Any) -> int:
@@ -193,9 +224,9 @@ def require_serving(staff: Identity, row: asyncpg.Record, verb: str) -> None:
 def require_open(row: asyncpg.Record, ticket_id: int) -> None:
     """Refuse changes to a closed or cancelled ticket, saying which."""
     if row["state"] == "closed":
-        raise TicketError(f"ticket {ticket_id} is already closed")
+        raise TicketConflict(f"ticket {ticket_id} is already closed")
     if row["state"] == "cancelled":
-        raise TicketError(f"ticket {ticket_id} was cancelled")
+        raise TicketConflict(f"ticket {ticket_id} was cancelled")
 
 
 async def lock_ticket(conn: asyncpg.Connection, ticket_id: int) -> asyncpg.Record:
@@ -204,7 +235,7 @@ async def lock_ticket(conn: asyncpg.Connection, ticket_id: int) -> asyncpg.Recor
         "SELECT * FROM tickets WHERE id = $1 FOR UPDATE", ticket_id
     )
     if row is None:
-        raise TicketError(f"no ticket {ticket_id}")
+        raise TicketNotFound(f"no ticket {ticket_id}")
     return row
 
 

@@ -1,20 +1,20 @@
-"""The Metaverse 120 Center's numbered tickets: taken, called, served, closed, never lost.
+"""The Metaverse 120 Center's numbered tickets, as the citizen lives them: taken, followed,
+talked about, left, rated; never lost.
 
 Anyone in the plaza, guests included, may take a number for a category (transport, tax...).
 The ticket and its ``created`` event are committed before the number is handed out, and an
 idempotency key makes a retried request return the same ticket instead of a second one.
-Staff call the oldest waiting ticket of their categories; the row is taken with
-``FOR UPDATE SKIP LOCKED`` so two desks calling at the same moment never get the same
-citizen. Every step is an event in ``ticket_events`` (the full history), and every read or
-change by staff is also written to the audit trail, in the same transaction.
+Every step is an event in ``ticket_events`` (the full history); every read by staff is also
+written to the audit trail, in the same transaction. The staff side (call next, notes,
+transfers, closing) is ``server.center_casework``.
 
 A ticket is visible to its citizen, to the staff member serving it and to admins (the
 center's supervisors); internal notes are never shown to the citizen.
 
-States: ``waiting`` -> ``called`` -> ``closed`` (``in_consultation`` is reserved for a
-consultation in progress), or ``cancelled`` when the citizen leaves the queue. A transfer
-puts a called ticket back in another category's queue at its original place in time, or
-hands it to a colleague.
+States: ``waiting`` -> ``called`` -> ``in_consultation`` (once either side has said
+something) -> ``closed``, or ``cancelled`` when the citizen leaves the queue before the
+consultation. A transfer puts a served ticket back in another category's queue at its
+original place in time, or hands it to a colleague.
 """
 
 from __future__ import annotations
@@ -34,19 +34,20 @@ from server.center_rules import (
     INTERNAL_KINDS,
     MAX_CATEGORY_CHARS,
     MAX_COMMENT_CHARS,
+    MAX_CONTACT_CHARS,
     MAX_DESCRIPTION_CHARS,
-    MAX_DESK,
-    MAX_NOTE_CHARS,
-    MAX_RESOLUTION_CHARS,
-    MAX_STAFF_SUBJECT_CHARS,
+    MAX_MESSAGE_CHARS,
     MAX_STARS,
     MIN_STARS,
     SERVED_STATES,
     SUPERVISORS,
     TAKERS,
+    TicketConflict,
     TicketError,
+    TicketNotFound,
     add_event,
     audit_target,
+    check_category,
     check_needs,
     check_text,
     check_ticket_id,
@@ -56,7 +57,6 @@ from server.center_rules import (
     lock_ticket,
     optional_text,
     queue_position,
-    require_open,
     require_serving,
     ticket_map,
     with_position,
@@ -65,7 +65,10 @@ from server.db.database import Database
 from server.idempotency import check_key, once
 from server.permissions import PermissionDenied, require_role
 
-__all__ = ["Tickets"]
+__all__ = ["MINE_SHOWN", "Tickets"]
+
+# "My tickets" lists the newest this many.
+MINE_SHOWN = 20
 
 
 class Tickets:
@@ -95,33 +98,39 @@ class Tickets:
         description: Any,
         needs: Any,
         key: Any,
-        callback: bool = False,
+        callback: Any = False,
+        contact: Any = None,
     ) -> dict[str, Any]:
         """Take a number in ``category``'s queue; committed (with its ``created`` event)
         before it returns.
 
         ``key`` is the client's idempotency key: a retry with the same key returns the same
         ticket, as it stands now, and creates nothing. ``callback`` marks a request left
-        outside staffed hours. Returns the ticket, with its ``position`` in the queue.
+        outside staffed hours and needs ``contact`` (a phone number or e-mail address).
+        Returns the ticket, with its ``position`` in the queue.
         """
         require_role(who, TAKERS, "taking a number")
         idem_key = check_key(key)
-        name = self._category(category)
+        name = check_category(category, self.categories)
         text = check_text(description, "description", MAX_DESCRIPTION_CHARS)
         wanted = check_needs(needs)
         if not isinstance(callback, bool):
             raise TicketError("callback: expected true or false")
+        reach = optional_text(contact, "contact", MAX_CONTACT_CHARS)
+        if callback and reach is None:
+            raise TicketError("contact: a callback needs a phone number or e-mail address")
 
         async def act(conn: asyncpg.Connection) -> dict[str, Any]:
             ticket_id: int = await conn.fetchval(
                 "INSERT INTO tickets (subject, citizen_name, category, description, needs, "
-                "callback) VALUES ($1, $2, $3, $4, $5::text[], $6) RETURNING id",
+                "callback, contact) VALUES ($1, $2, $3, $4, $5::text[], $6, $7) RETURNING id",
                 who.subject,
                 who.name,
                 name,
                 text,
                 wanted,
                 callback,
+                reach,
             )
             await add_event(
                 conn,
@@ -136,7 +145,7 @@ class Tickets:
             first, _ = await once(conn, who.subject, idem_key, IDEMPOTENT_ACTION, act)
             ticket = await load_ticket(conn, int(first["id"]))
             if ticket is None:  # pragma: no cover - tickets are never deleted
-                raise TicketError(f"no ticket {first['id']}")
+                raise TicketNotFound(f"no ticket {first['id']}")
             return await with_position(conn, ticket)
 
         return await self.db.run(work, deadline_s=DEADLINE_S)
@@ -163,11 +172,11 @@ class Tickets:
                 raise PermissionDenied(f"ticket {tid} is not yours to cancel")
             state = row["state"]
             if state == "cancelled":
-                raise TicketError(f"ticket {tid} is already cancelled")
+                raise TicketConflict(f"ticket {tid} is already cancelled")
             if state == "closed":
-                raise TicketError(f"ticket {tid} is already closed")
+                raise TicketConflict(f"ticket {tid} is already closed")
             if state == "in_consultation":
-                raise TicketError(f"ticket {tid} is in consultation; the staff will close it")
+                raise TicketConflict(f"ticket {tid} is in consultation; the staff will close it")
             updated = await conn.fetchrow(
                 "UPDATE tickets SET state = 'cancelled', closed_at = now(), updated_at = now() "
                 "WHERE id = $1 RETURNING *",
@@ -196,9 +205,11 @@ class Tickets:
             if row["subject"] != who.subject:
                 raise PermissionDenied(f"only the citizen who took ticket {tid} may rate it")
             if row["state"] != "closed":
-                raise TicketError(f"ticket {tid} is {row['state']}; only a closed ticket is rated")
+                raise TicketConflict(
+                    f"ticket {tid} is {row['state']}; only a closed ticket is rated"
+                )
             if row["rating"] is not None:
-                raise TicketError(f"ticket {tid} is already rated")
+                raise TicketConflict(f"ticket {tid} is already rated")
             updated = await conn.fetchrow(
                 "UPDATE tickets SET rating = $2, rating_comment = $3, updated_at = now() "
                 "WHERE id = $1 RETURNING *",
@@ -211,19 +222,73 @@ class Tickets:
 
         return await self.db.run(work, deadline_s=DEADLINE_S)
 
-    async def get(self, who: Identity, ticket_id: int) -> dict[str, Any]:
+    async def mine(self, who: Identity) -> list[dict[str, Any]]:
+        """The citizen's newest tickets (at most ``MINE_SHOWN``), newest first, waiting ones
+        with their place in the queue."""
+
+        async def work(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+            rows = await conn.fetch(
+                "SELECT * FROM tickets WHERE subject = $1 ORDER BY created_at DESC, id DESC "
+                "LIMIT $2",
+                who.subject,
+                MINE_SHOWN,
+            )
+            return [await with_position(conn, ticket_map(r)) for r in rows]
+
+        return await self.db.run(work, deadline_s=DEADLINE_S, transaction=False)
+
+    async def message(
+        self, who: Identity, ticket_id: int, text: Any
+    ) -> tuple[dict[str, Any], dict[str, Any], bool]:
+        """A line of the private consultation, from the ticket's citizen or the staff serving
+        it (or a supervisor). The first line moves a called ticket to ``in_consultation``.
+        Returns the event, the ticket, and whether this line began the consultation."""
+        tid = check_ticket_id(ticket_id)
+        body = check_text(text, "text", MAX_MESSAGE_CHARS)
+
+        async def work(
+            conn: asyncpg.Connection,
+        ) -> tuple[dict[str, Any], dict[str, Any], bool]:
+            row = await lock_ticket(conn, tid)
+            citizen = row["subject"] == who.subject
+            if not citizen:
+                if who.role not in CENTER_STAFF:
+                    raise PermissionDenied(f"ticket {tid} is not yours")
+                require_serving(who, row, "message")
+            if row["state"] not in SERVED_STATES:
+                raise TicketConflict(
+                    f"ticket {tid} is {row['state']}; messages are possible while it is "
+                    "being served"
+                )
+            first = row["state"] == "called"
+            updated = await conn.fetchrow(
+                "UPDATE tickets SET state = 'in_consultation', updated_at = now() "
+                "WHERE id = $1 RETURNING *",
+                tid,
+            )
+            event = await add_event(
+                conn, tid, who.subject, "message", {"text": body, "name": who.name}
+            )
+            if not citizen:
+                await record_action(conn, who, "center.message", audit_target(tid))
+            return event, ticket_map(updated), first
+
+        return await self.db.run(work, deadline_s=DEADLINE_S)
+
+    async def get(self, who: Identity, ticket_id: int, audit: bool = True) -> dict[str, Any]:
         """The ticket with its history (``events``, oldest first).
 
         Visible to its citizen (without internal notes), to the staff member it is
         assigned to and to admins; anyone else is refused with ``PermissionDenied``.
-        Staff and admin reads are audited.
+        Staff and admin reads are audited (``audit=False``: a read the caller has audited
+        already, such as a console refreshing the same ticket).
         """
         tid = check_ticket_id(ticket_id)
 
         async def work(conn: asyncpg.Connection) -> dict[str, Any]:
             row = await conn.fetchrow("SELECT * FROM tickets WHERE id = $1", tid)
             if row is None:
-                raise TicketError(f"no ticket {tid}")
+                raise TicketNotFound(f"no ticket {tid}")
             citizen = row["subject"] == who.subject
             serving = who.role in CENTER_STAFF and row["assigned_to"] == who.subject
             supervisor = who.role in SUPERVISORS
@@ -237,148 +302,13 @@ class Tickets:
             )
             events = [event_map(r) for r in rows]
             staff_view = serving or supervisor
-            if staff_view:
+            if staff_view and audit:
                 await record_action(conn, who, "center.view_ticket", audit_target(tid))
             else:
                 events = [for_citizen(e) for e in events if e["kind"] not in INTERNAL_KINDS]
             ticket = await with_position(conn, ticket_map(row))
             ticket["events"] = events
             return ticket
-
-        return await self.db.run(work, deadline_s=DEADLINE_S)
-
-    # -- staff -------------------------------------------------------------------------------
-
-    async def call_next(
-        self, staff: Identity, categories: Sequence[str], desk: int | None = None
-    ) -> dict[str, Any] | None:
-        """Call the oldest waiting ticket of ``categories`` to ``staff`` (at ``desk``);
-        None when those queues are empty.
-
-        The row is taken with ``FOR UPDATE SKIP LOCKED``: staff calling at the same moment
-        each get a different ticket, and none waits for another's transaction.
-        """
-        require_role(staff, CENTER_STAFF, "calling the next ticket")
-        if isinstance(categories, str) or not categories:
-            raise TicketError("categories: expected a non-empty list of categories")
-        names = sorted({self._category(c) for c in categories})
-        if desk is not None and (
-            isinstance(desk, bool) or not isinstance(desk, int) or not 1 <= desk <= MAX_DESK
-        ):
-            raise TicketError(f"desk: expected a number from 1 to {MAX_DESK}")
-
-        async def work(conn: asyncpg.Connection) -> dict[str, Any] | None:
-            tid = await conn.fetchval(
-                "SELECT id FROM tickets WHERE state = 'waiting' AND category = ANY($1::text[]) "
-                "ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                names,
-            )
-            if tid is None:
-                return None
-            row = await conn.fetchrow(
-                "UPDATE tickets SET state = 'called', assigned_to = $2, desk = $3, "
-                "called_at = now(), updated_at = now() WHERE id = $1 RETURNING *",
-                tid,
-                staff.subject,
-                desk,
-            )
-            await add_event(conn, tid, staff.subject, "called", {"desk": desk})
-            await record_action(
-                conn, staff, "center.call_next", audit_target(tid), {"category": row["category"]}
-            )
-            return ticket_map(row)
-
-        return await self.db.run(work, deadline_s=DEADLINE_S)
-
-    async def add_note(self, staff: Identity, ticket_id: int, text: Any) -> dict[str, Any]:
-        """An internal note on the ticket (never shown to the citizen); returns the event."""
-        require_role(staff, CENTER_STAFF, "adding a ticket note")
-        tid = check_ticket_id(ticket_id)
-        body = check_text(text, "note", MAX_NOTE_CHARS)
-
-        async def work(conn: asyncpg.Connection) -> dict[str, Any]:
-            row = await lock_ticket(conn, tid)
-            require_serving(staff, row, "add a note to")
-            event = await add_event(conn, tid, staff.subject, "note", {"text": body})
-            await conn.execute("UPDATE tickets SET updated_at = now() WHERE id = $1", tid)
-            await record_action(conn, staff, "center.note", audit_target(tid))
-            return event
-
-        return await self.db.run(work, deadline_s=DEADLINE_S)
-
-    async def transfer(
-        self,
-        staff: Identity,
-        ticket_id: int,
-        category: str | None = None,
-        to_staff: str | None = None,
-        note: Any = None,
-    ) -> dict[str, Any]:
-        """Hand a called ticket on: back to waiting in ``category``'s queue (at its original
-        place in time), or to the colleague ``to_staff`` (a subject). Exactly one of the two.
-        ``note`` (internal) says why."""
-        require_role(staff, CENTER_STAFF, "transferring a ticket")
-        tid = check_ticket_id(ticket_id)
-        if (category is None) == (to_staff is None):
-            raise TicketError("transfer: give exactly one of category or to_staff")
-        target_category = None if category is None else self._category(category)
-        colleague = None
-        if to_staff is not None:
-            colleague = check_text(to_staff, "to_staff", MAX_STAFF_SUBJECT_CHARS)
-        why = optional_text(note, "note", MAX_NOTE_CHARS)
-
-        async def work(conn: asyncpg.Connection) -> dict[str, Any]:
-            row = await lock_ticket(conn, tid)
-            require_serving(staff, row, "transfer")
-            require_open(row, tid)
-            if row["state"] not in SERVED_STATES:
-                raise TicketError(f"ticket {tid} is {row['state']}; call it before transferring")
-            detail: dict[str, Any] = {"from_category": row["category"], "note": why}
-            if target_category is not None:
-                updated = await conn.fetchrow(
-                    "UPDATE tickets SET state = 'waiting', category = $2, assigned_to = NULL, "
-                    "desk = NULL, called_at = NULL, updated_at = now() WHERE id = $1 RETURNING *",
-                    tid,
-                    target_category,
-                )
-                detail["to_category"] = target_category
-            else:
-                if colleague == row["assigned_to"]:
-                    raise TicketError(f"ticket {tid} is already assigned to {colleague}")
-                updated = await conn.fetchrow(
-                    "UPDATE tickets SET assigned_to = $2, desk = NULL, updated_at = now() "
-                    "WHERE id = $1 RETURNING *",
-                    tid,
-                    colleague,
-                )
-                detail.update(from_staff=row["assigned_to"], to_staff=colleague)
-            await add_event(conn, tid, staff.subject, "transferred", detail)
-            await record_action(conn, staff, "center.transfer", audit_target(tid), detail)
-            return await with_position(conn, ticket_map(updated))
-
-        return await self.db.run(work, deadline_s=DEADLINE_S)
-
-    async def close(self, staff: Identity, ticket_id: int, resolution: Any) -> dict[str, Any]:
-        """Close a called ticket with its ``resolution`` (which the citizen sees)."""
-        require_role(staff, CENTER_STAFF, "closing a ticket")
-        tid = check_ticket_id(ticket_id)
-        text = check_text(resolution, "resolution", MAX_RESOLUTION_CHARS)
-
-        async def work(conn: asyncpg.Connection) -> dict[str, Any]:
-            row = await lock_ticket(conn, tid)
-            require_serving(staff, row, "close")
-            require_open(row, tid)
-            if row["state"] == "waiting":
-                raise TicketError(f"ticket {tid} is waiting; call it before closing it")
-            updated = await conn.fetchrow(
-                "UPDATE tickets SET state = 'closed', resolution = $2, closed_at = now(), "
-                "updated_at = now() WHERE id = $1 RETURNING *",
-                tid,
-                text,
-            )
-            await add_event(conn, tid, staff.subject, "closed", {"resolution": text})
-            await record_action(conn, staff, "center.close", audit_target(tid))
-            return ticket_map(updated)
 
         return await self.db.run(work, deadline_s=DEADLINE_S)
 
@@ -390,12 +320,3 @@ class Tickets:
             "AS place FROM tickets WHERE state = 'waiting' ORDER BY created_at, id"
         )
         return [ticket_map(r, int(r["place"])) for r in rows]
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _category(self, value: Any) -> str:
-        if not isinstance(value, str) or value not in self.categories:
-            raise TicketError(
-                f"unknown category {value!r}; expected one of {', '.join(self.categories)}"
-            )
-        return value

@@ -7,6 +7,9 @@ import os
 import pathlib
 from dataclasses import dataclass
 
+from server.center_hours import ALWAYS, DEFAULT_TIMEZONE, HoursError, StaffedHours
+from server.center_retention import DEFAULT_RETENTION_DAYS
+from server.center_rules import CATEGORIES
 from world.avatars import MAX_CAPACITY
 from world.interest import MAX_VISIBLE
 
@@ -48,6 +51,12 @@ class ServerConfig:
     guests: bool = True
     # The built web client (clients/web/dist), served at / and /2d.
     web_root: pathlib.Path = _DEFAULT_WEB_ROOT
+    # The 120 Center: its queues, staffed hours (in its time zone) and how long ended
+    # tickets keep their texts.
+    center_categories: tuple[str, ...] = CATEGORIES
+    center_hours: str = ALWAYS
+    center_timezone: str = DEFAULT_TIMEZONE
+    center_retention_days: float = DEFAULT_RETENTION_DAYS
 
 
 def _env(name: str, default: str) -> str:
@@ -123,6 +132,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="WebSocket URL told to clients (PLAZA_PUBLIC_WS_URL)",
     )
     add_database_argument(parser)
+    add_center_arguments(parser)
     oidc = parser.add_argument_group("sign-in with the city's OpenID Connect provider")
     oidc.add_argument(
         "--oidc-issuer",
@@ -162,6 +172,32 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_center_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the 120 Center (docs/center120.md)."""
+    center = parser.add_argument_group("120 Center")
+    center.add_argument(
+        "--center-categories",
+        default=_env("PLAZA_CENTER_CATEGORIES", ",".join(CATEGORIES)),
+        help="comma-separated ticket categories (PLAZA_CENTER_CATEGORIES)",
+    )
+    center.add_argument(
+        "--center-hours",
+        default=_env("PLAZA_CENTER_HOURS", ALWAYS),
+        help="staffed hours, e.g. 'mon-fri 09:00-18:00, sat 09:00-13:00' (PLAZA_CENTER_HOURS)",
+    )
+    center.add_argument(
+        "--center-timezone",
+        default=_env("PLAZA_CENTER_TIMEZONE", DEFAULT_TIMEZONE),
+        help="time zone of the staffed hours and of the day's figures (PLAZA_CENTER_TIMEZONE)",
+    )
+    center.add_argument(
+        "--center-retention-days",
+        type=float,
+        default=_env("PLAZA_CENTER_RETENTION_DAYS", str(int(DEFAULT_RETENTION_DAYS))),
+        help="days ended tickets keep their texts (PLAZA_CENTER_RETENTION_DAYS)",
+    )
+
+
 def add_database_argument(parser: argparse.ArgumentParser) -> None:
     """``--database-url``, defaulting to DATABASE_URL; unset means the embedded PostgreSQL."""
     parser.add_argument(
@@ -188,6 +224,17 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit(
             f"--instance-capacity must be within 1..{MAX_CAPACITY}, got {args.instance_capacity}"
         )
+    categories = tuple(c.strip() for c in args.center_categories.split(",") if c.strip())
+    if not categories or len(set(categories)) != len(categories):
+        raise SystemExit("--center-categories must list distinct categories, e.g. tax,welfare")
+    try:
+        StaffedHours(args.center_hours, args.center_timezone)
+    except HoursError as exc:
+        raise SystemExit(f"--center-hours/--center-timezone: {exc}") from None
+    if not 0 < args.center_retention_days <= 36500:
+        raise SystemExit(
+            f"--center-retention-days must be within 0..36500, got {args.center_retention_days}"
+        )
     for name in ("http_port", "ws_port"):
         port = getattr(args, name)
         if not 0 <= port <= 65535:
@@ -212,4 +259,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         oidc_name_claim=args.oidc_name_claim,
         oidc_locale_claim=args.oidc_locale_claim,
         guests=args.guests == "on",
+        center_categories=categories,
+        center_hours=args.center_hours,
+        center_timezone=args.center_timezone,
+        center_retention_days=args.center_retention_days,
     )

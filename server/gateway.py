@@ -54,7 +54,7 @@ from world.codec import (
     encode_pong,
     encode_token_expiring,
 )
-from world.codec_social import Block, Report, Say, ZoneRequest
+from world.codec_social import Block, Report, Say, ZoneRequest, encode_zone_event
 from world.inbox import JoinRequest, ResumeRequest
 from world.intents import Persist
 from world.members import Member
@@ -501,6 +501,15 @@ class Gateway:
         """Send one message to the avatar's connection now, if it is connected."""
         session = self.sessions.get(avatar_id)
         return session is not None and session.link.send_now(data)
+
+    def tell(self, subject: str, zone: str, kind: str, data: Any) -> bool:
+        """Send the user a ZONE_EVENT from ``zone`` wherever they are in the city (a ticket
+        called at the 120 center reaches a citizen waiting in the plaza); False if they are
+        not connected."""
+        session = self.presence.live.get(subject)
+        if session is None or not session.avatar_id:
+            return False
+        return session.link.send_now(encode_zone_event(zone, kind, data))
 
     def deliver(self, result: CityStepResult) -> None:
         """Hand a step's output to the connections; never awaits."""

@@ -51,6 +51,7 @@ RETRY_DELAY_S = 5.0
 MAX_PENDING_INTENTS = 50_000
 
 Handler = Callable[[asyncpg.Connection, Persist], Awaitable[Mapping[str, Any]]]
+Service = Callable[[Persist], Awaitable[Mapping[str, Any]]]
 Send = Callable[[int, bytes], object]
 Notify = Callable[[str, ServerEvent], bool]
 
@@ -190,6 +191,7 @@ class IntentRunner:
         # Kinds whose outcome only the requester hears about (no zone event).
         self._quiet = {RECORD, USER_RECORD, BLOCK, REPORT}
         self._after: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._services: dict[str, Service] = {}
         # The newest queued save of each record: an older one (say, one waiting out a
         # database outage) is skipped rather than written over it.
         self._latest: dict[tuple[str, str, str, str], tuple[Persist]] = {}
@@ -205,6 +207,13 @@ class IntentRunner:
         self.handlers[kind] = handler
         if after is not None:
             self._after[kind] = after
+
+    def serve(self, kind: str, service: Service) -> None:
+        """Carry out intents of ``kind`` with ``service``, which does its own database work
+        (a service with transactions of its own, such as the 120 center). Only the requester
+        hears the outcome: no zone event is raised, since it may be private."""
+        self._services[kind] = service
+        self._quiet.add(kind)
 
     def start(self) -> None:
         """Start the worker."""
@@ -258,6 +267,10 @@ class IntentRunner:
                 self._queue.task_done()
 
     async def _carry_out(self, intent: Persist) -> None:
+        service = self._services.get(intent.kind)
+        if service is not None:
+            await self._serve(intent, service)
+            return
         handler = self.handlers.get(intent.kind)
         reply = intent.reply
         if handler is None:
@@ -295,6 +308,21 @@ class IntentRunner:
         after = self._after.get(intent.kind)
         if after is not None:
             await after()
+
+    async def _serve(self, intent: Persist, service: Service) -> None:
+        try:
+            detail = await service(intent)
+        except DatabaseUnavailable as exc:
+            log.warning("intent %s of zone %s not carried out: %s", intent.kind, intent.zone, exc)
+            self._answer(intent, False, "could not be saved now; nothing was kept; try again", {})
+            return
+        except IntentRefused as exc:
+            self._answer(intent, False, exc.reason, {})
+            return
+        if intent.reply is not None:
+            self.send(
+                intent.reply.avatar_id, encode_result(intent.reply.request_id, True, dict(detail))
+            )
 
     def _answer(self, intent: Persist, ok: bool, reason: str, detail: Mapping[str, Any]) -> None:
         if intent.reply is not None:

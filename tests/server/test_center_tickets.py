@@ -10,6 +10,8 @@ import pytest
 
 from server.auth import Identity
 from server.center_rules import MAX_DESCRIPTION_CHARS, TicketError
+from server.center_casework import Casework
+from server.center_roster import Roster
 from server.center_tickets import Tickets
 from server.db.database import Database
 from server.idempotency import IdempotencyError
@@ -48,7 +50,14 @@ def tickets(db: Database) -> Tickets:
     return Tickets(db)
 
 
-async def test_center_lifecycle_from_number_to_rating(tickets: Tickets, db: Database) -> None:
+@pytest.fixture
+def work(tickets: Tickets) -> Casework:
+    return Casework(tickets.db, tickets.categories)
+
+
+async def test_center_lifecycle_from_number_to_rating(
+    work: Casework, tickets: Tickets, db: Database
+) -> None:
     first = await tickets.take_number(ALICE, "tax", "Question about my tax bill", None, "k-1")
     assert first["state"] == "waiting"
     assert first["position"] == 1
@@ -63,27 +72,28 @@ async def test_center_lifecycle_from_number_to_rating(tickets: Tickets, db: Data
     assert elsewhere["position"] == 1
     assert await tickets.position(second["id"]) == 2
 
-    called = await tickets.call_next(CLERK, ["tax"], desk=3)
+    called = await work.call_next(CLERK, ["tax"], desk=3)
     assert called is not None
     assert called["id"] == first["id"]
     assert (called["state"], called["assigned_to"], called["desk"]) == ("called", CLERK.subject, 3)
     assert await tickets.position(first["id"]) is None
     assert await tickets.position(second["id"]) == 1
 
-    await tickets.add_note(CLERK, first["id"], "Needs the 2023 statement")
-    moved = await tickets.transfer(CLERK, first["id"], category="housing", note="housing tax")
+    await work.add_note(CLERK, first["id"], "Needs the 2023 statement")
+    moved = await work.transfer(CLERK, first["id"], category="housing", note="housing tax")
     assert moved["state"] == "waiting"
     assert moved["assigned_to"] is None
     # The transferred ticket keeps its place in time: it was taken before the housing one.
     assert moved["position"] == 1
     assert await tickets.position(elsewhere["id"]) == 2
 
-    again = await tickets.call_next(OTHER_CLERK, ["housing"])
+    await Roster(db, tickets.categories, desks=6).me(CLERK)
+    again = await work.call_next(OTHER_CLERK, ["housing"])
     assert again is not None and again["id"] == first["id"]
-    handed = await tickets.transfer(OTHER_CLERK, first["id"], to_staff=CLERK.subject)
+    handed = await work.transfer(OTHER_CLERK, first["id"], to_staff=CLERK.subject)
     assert (handed["state"], handed["assigned_to"]) == ("called", CLERK.subject)
 
-    closed = await tickets.close(CLERK, first["id"], "Explained the bill")
+    closed = await work.close(CLERK, first["id"], "Explained the bill")
     assert closed["state"] == "closed"
     assert closed["closed_at"] is not None
     rated = await tickets.rate(ALICE, first["id"], 5, "Very kind")
@@ -133,12 +143,14 @@ async def test_center_lifecycle_from_number_to_rating(tickets: Tickets, db: Data
     ]
 
 
-async def test_center_same_key_twice_makes_one_ticket(tickets: Tickets, db: Database) -> None:
+async def test_center_same_key_twice_makes_one_ticket(
+    work: Casework, tickets: Tickets, db: Database
+) -> None:
     one = await tickets.take_number(ALICE, "welfare", "Benefit form", ["easy_language"], "same")
     two = await tickets.take_number(ALICE, "welfare", "Benefit form", ["easy_language"], "same")
     assert one["id"] == two["id"]
     # A retry after the ticket moved on returns it as it stands now.
-    await tickets.call_next(CLERK, ["welfare"])
+    await work.call_next(CLERK, ["welfare"])
     three = await tickets.take_number(ALICE, "welfare", "Benefit form", None, "same")
     assert (three["id"], three["state"]) == (one["id"], "called")
     assert [r["id"] for r in await db.fetch("SELECT id FROM tickets")] == [one["id"]]
@@ -174,7 +186,7 @@ async def test_center_staff_calling_at_once_never_share_a_ticket(database_url: s
                 await desks[0].take_number(citizen, "transport", f"trip {i}", None, "k")
             called = await asyncio.gather(
                 *(
-                    desk.call_next(member, ["transport", "other"])
+                    Casework(desk.db, desk.categories).call_next(member, ["transport", "other"])
                     for desk, member in zip(desks, staff, strict=True)
                 )
             )
@@ -202,9 +214,9 @@ async def test_center_staff_calling_at_once_never_share_a_ticket(database_url: s
             await pool.close()
 
 
-async def test_center_ticket_is_private(tickets: Tickets, db: Database) -> None:
+async def test_center_ticket_is_private(work: Casework, tickets: Tickets, db: Database) -> None:
     ticket = await tickets.take_number(ALICE, "welfare", "Personal matter", None, "p")
-    await tickets.call_next(CLERK, ["welfare"])
+    await work.call_next(CLERK, ["welfare"])
     with pytest.raises(PermissionDenied, match="visible only"):
         await tickets.get(BOB, ticket["id"])
     with pytest.raises(PermissionDenied, match="visible only"):
@@ -214,9 +226,9 @@ async def test_center_ticket_is_private(tickets: Tickets, db: Database) -> None:
     assert (await tickets.get(SUPERVISOR, ticket["id"]))["citizen"] == ALICE.subject
     # Unrelated staff cannot change it either; nor can another citizen cancel or rate it.
     with pytest.raises(PermissionDenied, match="only the staff serving"):
-        await tickets.add_note(OTHER_CLERK, ticket["id"], "peeking")
+        await work.add_note(OTHER_CLERK, ticket["id"], "peeking")
     with pytest.raises(PermissionDenied, match="only the staff serving"):
-        await tickets.close(OTHER_CLERK, ticket["id"], "done")
+        await work.close(OTHER_CLERK, ticket["id"], "done")
     with pytest.raises(PermissionDenied, match="not yours"):
         await tickets.cancel(BOB, ticket["id"])
     views = await db.fetch("SELECT actor FROM audit_log WHERE action = 'center.view_ticket'")
@@ -225,7 +237,7 @@ async def test_center_ticket_is_private(tickets: Tickets, db: Database) -> None:
         await tickets.get(ALICE, 999)
 
 
-async def test_center_citizen_leaves_the_queue(tickets: Tickets) -> None:
+async def test_center_citizen_leaves_the_queue(work: Casework, tickets: Tickets) -> None:
     first = await tickets.take_number(ALICE, "other", "Never mind", None, "a")
     second = await tickets.take_number(BOB, "other", "Still here", None, "b")
     cancelled = await tickets.cancel(ALICE, first["id"])
@@ -233,20 +245,20 @@ async def test_center_citizen_leaves_the_queue(tickets: Tickets) -> None:
     assert await tickets.position(second["id"]) == 1
     with pytest.raises(TicketError, match="already cancelled"):
         await tickets.cancel(ALICE, first["id"])
-    assert await tickets.call_next(CLERK, ["other"]) is not None
-    assert await tickets.call_next(CLERK, ["other"]) is None
+    assert await work.call_next(CLERK, ["other"]) is not None
+    assert await work.call_next(CLERK, ["other"]) is None
     with pytest.raises(TicketError, match="was cancelled"):
-        await tickets.close(SUPERVISOR, first["id"], "done")
+        await work.close(SUPERVISOR, first["id"], "done")
 
 
-async def test_center_refuses_bad_requests(tickets: Tickets) -> None:
+async def test_center_refuses_bad_requests(work: Casework, tickets: Tickets) -> None:
     with pytest.raises(PermissionDenied, match="you are citizen") as refused:
-        await tickets.call_next(ALICE, ["tax"])
+        await work.call_next(ALICE, ["tax"])
     assert "staff" in refused.value.reason
     with pytest.raises(TicketError, match="unknown category 'parking'"):
         await tickets.take_number(ALICE, "parking", "Fine", None, "c1")
     with pytest.raises(TicketError, match="unknown category 'parking'"):
-        await tickets.call_next(CLERK, ["tax", "parking"])
+        await work.call_next(CLERK, ["tax", "parking"])
     with pytest.raises(TicketError, match=f"at most {MAX_DESCRIPTION_CHARS}"):
         await tickets.take_number(ALICE, "tax", "x" * (MAX_DESCRIPTION_CHARS + 1), None, "c2")
     with pytest.raises(TicketError, match="non-empty"):
@@ -260,15 +272,15 @@ async def test_center_refuses_bad_requests(tickets: Tickets) -> None:
     with pytest.raises(TicketError, match="only a closed ticket"):
         await tickets.rate(ALICE, ticket["id"], 4)
     with pytest.raises(TicketError, match="call it before closing"):
-        await tickets.close(SUPERVISOR, ticket["id"], "done")
-    await tickets.call_next(CLERK, ["tax"])
+        await work.close(SUPERVISOR, ticket["id"], "done")
+    await work.call_next(CLERK, ["tax"])
     with pytest.raises(TicketError, match="unknown category 'parking'"):
-        await tickets.transfer(CLERK, ticket["id"], category="parking")
+        await work.transfer(CLERK, ticket["id"], category="parking")
     with pytest.raises(TicketError, match="exactly one"):
-        await tickets.transfer(CLERK, ticket["id"])
-    await tickets.close(CLERK, ticket["id"], "Answered")
+        await work.transfer(CLERK, ticket["id"])
+    await work.close(CLERK, ticket["id"], "Answered")
     with pytest.raises(TicketError, match=f"ticket {ticket['id']} is already closed"):
-        await tickets.close(CLERK, ticket["id"], "Again")
+        await work.close(CLERK, ticket["id"], "Again")
     with pytest.raises(TicketError, match="already closed"):
         await tickets.cancel(ALICE, ticket["id"])
     with pytest.raises(TicketError, match="expected 1 to 5"):

@@ -1,0 +1,333 @@
+"""The 120 Center end to end: HTTP API, the 3D center's requests, PostgreSQL, restarts and
+outages, with real servers and clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import asyncpg
+import pytest
+
+from server import center_rules
+from tests.e2e.conftest import http_request
+from world.roles import Role
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 20.0
+
+
+async def api(
+    plaza: Any, method: str, path: str, token: str | None = None, body: Any = None
+) -> Any:
+    data = b"" if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return await http_request(method, plaza.http_url + path, data, headers)
+
+
+async def ok(plaza: Any, method: str, path: str, token: str, body: Any = None) -> Any:
+    response = await api(plaza, method, path, token, body)
+    assert response.status in (200, 201), (path, response.status, response.text)
+    return response.json()
+
+
+async def place_in(plaza: Any, subject: str, zone: str) -> None:
+    """Save a last place in ``zone`` so the user's next sign-in starts there."""
+    spawn = plaza.server.city.layout(zone).spawns[0].position
+    conn = await asyncpg.connect(plaza.database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO last_places (subject, zone, x, y, z, yaw) VALUES ($1, $2, $3, $4, $5, 0)",
+            subject,
+            zone,
+            *spawn,
+        )
+    finally:
+        await conn.close()
+
+
+async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
+    minji, jun = plaza.mint("minji"), plaza.mint("jun")
+    clerk, boss = plaza.mint("clerk", Role.STAFF), plaza.mint("boss", Role.ADMIN)
+
+    info = (await api(plaza, "GET", "/api/center/info")).json()
+    assert info["categories"] == ["transport", "tax", "welfare", "housing", "other"]
+    assert [d["desk"] for d in info["desks"]] == [1, 2, 3, 4, 5, 6]
+    assert not any(d["open"] for d in info["desks"])
+    assert info["hours"]["open"] is True
+
+    request = {"category": "tax", "description": "My tax bill", "needs": ["large_text"]}
+    first = await ok(plaza, "POST", "/api/center/tickets", minji, {**request, "key": "minji-1"})
+    assert (first["state"], first["position"], first["needs"]) == ("waiting", 1, ["large_text"])
+    again = await ok(plaza, "POST", "/api/center/tickets", minji, {**request, "key": "minji-1"})
+    assert again["id"] == first["id"]
+    second = await ok(plaza, "POST", "/api/center/tickets", jun, {**request, "key": "jun-1"})
+    assert second["position"] == 2
+
+    # The console: a new civil servant is offline with every skill, and cannot call yet.
+    console = await ok(plaza, "GET", "/api/center/console", clerk)
+    assert console["me"]["status"] == "offline" and console["me"]["desk"] is None
+    assert console["queues"]["tax"]["waiting"] == 2
+    refused = await api(plaza, "POST", "/api/center/call-next", clerk, {})
+    assert refused.status == 409 and "set it to available" in refused.json()["reason"]
+    me = await ok(
+        plaza, "POST", "/api/center/staff", clerk, {"status": "available", "skills": ["tax"]}
+    )
+    assert (me["status"], me["skills"], me["desk"]) == ("available", ["tax"], 1)
+
+    # Citizens may not act as staff.
+    for path, body in (
+        ("/api/center/call-next", {}),
+        ("/api/center/tickets/close", {"id": first["id"], "resolution": "x"}),
+        ("/api/center/tickets/note", {"id": first["id"], "text": "x"}),
+    ):
+        denied = await api(plaza, "POST", path, minji, body)
+        assert denied.status == 403, (path, denied.text)
+
+    called = (await ok(plaza, "POST", "/api/center/call-next", clerk, {}))["ticket"]
+    assert (called["id"], called["state"], called["desk"]) == (first["id"], "called", 1)
+    assert called["staff_name"] == "clerk"
+    mine = (await ok(plaza, "GET", "/api/center/tickets/mine", minji))["tickets"]
+    assert (mine[0]["state"], mine[0]["desk"]) == ("called", 1)
+    assert (await ok(plaza, "GET", "/api/center/tickets/mine", jun))["tickets"][0]["position"] == 1
+
+    await ok(
+        plaza,
+        "POST",
+        "/api/center/tickets/message",
+        clerk,
+        {"id": first["id"], "text": "안녕하세요"},
+    )
+    await ok(
+        plaza, "POST", "/api/center/tickets/message", minji, {"id": first["id"], "text": "Hello"}
+    )
+    await ok(
+        plaza, "POST", "/api/center/tickets/note", clerk, {"id": first["id"], "text": "internal"}
+    )
+    # Another citizen neither reads nor writes in the consultation.
+    assert (await api(plaza, "GET", f"/api/center/tickets?id={first['id']}", jun)).status == 403
+    peek = await api(
+        plaza, "POST", "/api/center/tickets/message", jun, {"id": first["id"], "text": "hi"}
+    )
+    assert peek.status == 403
+    unknown = await api(
+        plaza,
+        "POST",
+        "/api/center/tickets/transfer",
+        clerk,
+        {"id": first["id"], "to_staff": "local:nobody"},
+    )
+    assert unknown.status == 400 and "no civil servant" in unknown.json()["reason"]
+    parking = await api(
+        plaza,
+        "POST",
+        "/api/center/tickets/transfer",
+        clerk,
+        {"id": first["id"], "category": "parking"},
+    )
+    assert parking.status == 400 and "unknown category 'parking'" in parking.json()["reason"]
+
+    console = await ok(plaza, "GET", "/api/center/console", clerk)
+    assert console["me"]["status"] == "busy"
+    [serving] = console["serving"]
+    assert serving["state"] == "in_consultation"
+    assert [e["kind"] for e in serving["events"]] == [
+        "created",
+        "called",
+        "message",
+        "message",
+        "note",
+    ]
+
+    closed = await ok(
+        plaza,
+        "POST",
+        "/api/center/tickets/close",
+        clerk,
+        {"id": first["id"], "resolution": "Paid in full"},
+    )
+    assert closed["state"] == "closed"
+    twice = await api(
+        plaza, "POST", "/api/center/tickets/close", clerk, {"id": first["id"], "resolution": "x"}
+    )
+    assert twice.status == 409 and "already closed" in twice.json()["reason"]
+    assert (await ok(plaza, "GET", "/api/center/console", clerk))["me"]["status"] == "available"
+
+    rated = await ok(
+        plaza, "POST", "/api/center/tickets/rate", minji, {"id": first["id"], "stars": 5}
+    )
+    assert rated["rating"] == 5
+    rerate = await api(
+        plaza, "POST", "/api/center/tickets/rate", minji, {"id": first["id"], "stars": 4}
+    )
+    assert rerate.status == 409 and "already rated" in rerate.json()["reason"]
+
+    own = await ok(plaza, "GET", f"/api/center/tickets?id={first['id']}", minji)
+    assert [e["kind"] for e in own["events"]] == [
+        "created",
+        "called",
+        "message",
+        "message",
+        "closed",
+        "rated",
+    ]
+    assert own["resolution"] == "Paid in full"
+
+    # The figures, for supervisors only, here and on /metrics.
+    assert (await api(plaza, "GET", "/api/center/stats", clerk)).status == 403
+    stats = await ok(plaza, "GET", "/api/center/stats", boss)
+    assert stats["waiting"]["tax"] == 1
+    assert stats["tickets"] == {"created": 2, "closed": 1, "cancelled": 0}
+    assert stats["satisfaction"]["mean"] == 5 and stats["satisfaction"]["stars"]["5"] == 1
+    assert stats["handling_s"]["count"] == 1 and stats["wait_s"]["count"] == 1
+    assert stats["staff"]["available"] == 1
+    [row] = stats["per_staff"]
+    assert (row["subject"], row["called"], row["closed"]) == ("local:clerk", 1, 1)
+    day = (await ok(plaza, "GET", "/api/center/console", clerk))["day"]
+    assert (day["called"], day["closed"], day["rating_mean"]) == (1, 1, 5)
+    await plaza.wait_metric(lambda m: m.get('plaza_center_waiting{category="tax"}') == 1, TIMEOUT)
+
+    # Every staff read and change of the ticket is in the audit trail.
+    conn = await asyncpg.connect(plaza.database_url)
+    try:
+        actions = [
+            r["action"]
+            for r in await conn.fetch(
+                "SELECT action FROM audit_log WHERE target = $1 ORDER BY id",
+                f"ticket:{first['id']}",
+            )
+        ]
+    finally:
+        await conn.close()
+    assert actions == [
+        "center.call_next",
+        "center.message",
+        "center.note",
+        "center.view_ticket",
+        "center.close",
+    ]
+
+
+async def test_bad_center_requests_get_clear_errors(plaza: Any) -> None:
+    minji = plaza.mint("minji")
+    cases = [
+        (
+            {"category": "parking", "description": "x", "key": "k-000001"},
+            "unknown category 'parking'",
+        ),
+        ({"category": "tax", "description": "", "key": "k-000002"}, "description"),
+        ({"category": "tax", "description": "x"}, "idempotency key"),
+        (
+            {"category": "tax", "description": "x", "key": "k-3", "needs": ["braille"]},
+            "unknown 'braille'",
+        ),
+        ({"category": "tax", "description": "x", "key": "k-4", "callback": True}, "contact"),
+    ]
+    for body, reason in cases:
+        response = await api(plaza, "POST", "/api/center/tickets", minji, body)
+        assert response.status == 400, (body, response.text)
+        assert reason in response.json()["reason"], response.json()
+    assert (await api(plaza, "POST", "/api/center/tickets", None, cases[0][0])).status == 401
+    missing = await api(plaza, "GET", "/api/center/tickets?id=999", minji)
+    assert missing.status == 404 and "no ticket 999" in missing.json()["reason"]
+    bad = await api(
+        plaza, "POST", "/api/center/staff", plaza.mint("clerk", Role.STAFF), {"status": "asleep"}
+    )
+    assert bad.status == 400 and "available" in bad.json()["reason"]
+
+
+async def test_outside_staffed_hours_a_callback_request_waits_for_the_next_shift(
+    plaza_factory: Any,
+) -> None:
+    # Staffed one minute a week, at a time that is never now in this test.
+    plaza = await plaza_factory(
+        center_hours="sun 03:00-03:01", center_timezone="Pacific/Kiritimati"
+    )
+    info = (await api(plaza, "GET", "/api/center/info")).json()
+    if info["hours"]["open"]:
+        pytest.skip("the test ran in the one staffed minute")
+    minji = plaza.mint("minji")
+    body = {"category": "welfare", "description": "Benefit question", "key": "after-hours"}
+    closed = await api(plaza, "POST", "/api/center/tickets", minji, body)
+    assert closed.status == 409
+    assert "closed now" in closed.json()["reason"] and "callback" in closed.json()["reason"]
+    ticket = await ok(
+        plaza,
+        "POST",
+        "/api/center/tickets",
+        minji,
+        {**body, "callback": True, "contact": "010-1234-5678"},
+    )
+    assert (ticket["callback"], ticket["contact"], ticket["state"]) == (
+        True,
+        "010-1234-5678",
+        "waiting",
+    )
+    clerk = plaza.mint("clerk", Role.STAFF)
+    await ok(plaza, "POST", "/api/center/staff", clerk, {"status": "available"})
+    console = await ok(plaza, "GET", "/api/center/console", clerk)
+    assert console["queues"]["welfare"]["callbacks"] == 1
+    called = (await ok(plaza, "POST", "/api/center/call-next", clerk, {}))["ticket"]
+    assert called["id"] == ticket["id"] and called["contact"] == "010-1234-5678"
+
+
+async def test_a_restart_loses_no_ticket_and_no_place(plaza_factory: Any) -> None:
+    plaza = await plaza_factory()
+    tokens = [plaza.mint(f"citizen{i}") for i in range(4)]
+    taken = []
+    for i, token in enumerate(tokens):
+        body = {"category": "housing", "description": f"Lease {i}", "key": f"lease-{i}"}
+        taken.append(await ok(plaza, "POST", "/api/center/tickets", token, body))
+    await plaza.aclose()
+
+    restarted = await plaza_factory(data_dir=plaza.data_dir, database_url=plaza.database_url)
+    info = (await api(restarted, "GET", "/api/center/info")).json()
+    assert info["queues"]["housing"]["waiting"] == 4
+    for i, token in enumerate(tokens):
+        [ticket] = (await ok(restarted, "GET", "/api/center/tickets/mine", token))["tickets"]
+        assert (ticket["id"], ticket["position"]) == (taken[i]["id"], i + 1)
+    clerk = restarted.mint("clerk", Role.STAFF)
+    await ok(restarted, "POST", "/api/center/staff", clerk, {"status": "available"})
+    called = (await ok(restarted, "POST", "/api/center/call-next", clerk, {}))["ticket"]
+    assert called["id"] == taken[0]["id"]
+
+
+async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
+    plaza: Any, postgres: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if postgres.embedded is None:
+        pytest.skip("DATABASE_URL names an external PostgreSQL; this test stops the embedded one")
+    monkeypatch.setattr(center_rules, "DEADLINE_S", 1.0)
+    from server import center_tickets
+
+    monkeypatch.setattr(center_tickets, "DEADLINE_S", 1.0)
+    minji = plaza.mint("minji")
+    body = {"category": "transport", "description": "Bus pass", "key": "bus-pass-1"}
+    stopped = False
+    try:
+        await asyncio.to_thread(postgres.stop_server)
+        stopped = True
+        failed = await api(plaza, "POST", "/api/center/tickets", minji, body)
+        assert failed.status == 503
+        assert "nothing was saved" in failed.json()["reason"]
+    finally:
+        if stopped:
+            await asyncio.to_thread(postgres.start_server)
+    retried = None
+    for _ in range(40):
+        retried = await api(plaza, "POST", "/api/center/tickets", minji, body)
+        if retried.status == 201:
+            break
+        await asyncio.sleep(0.5)
+    assert retried is not None and retried.status == 201, retried.text
+    again = await ok(plaza, "POST", "/api/center/tickets", minji, body)
+    assert again["id"] == retried.json()["id"]
+    conn = await asyncpg.connect(plaza.database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM tickets") == 1
+    finally:
+        await conn.close()
