@@ -198,12 +198,17 @@ class Board:
         }
         return {"info": info, "desks": desks}
 
-    async def refresh(self) -> None:
-        """Read the queues, desks and staff; publish and push what moved."""
+    async def publish(self) -> None:
+        """Read the queues, desks and staff; publish them to the center zone if they
+        changed (before a citizen is told of a call, so the zone knows the desk first)."""
         state = await self.snapshot()
         if state != self._published:
             self._published = state
             self.notify(CENTER_ZONE, ServerEvent("center.state", state), sticky=True)
+
+    async def refresh(self) -> None:
+        """Publish, then push to each waiting citizen whose place or estimate moved."""
+        await self.publish()
         await self._push_places()
 
     async def _push_places(self) -> None:

@@ -76,17 +76,17 @@ class Roster:
 
         return await self.db.run(work, deadline_s=DEADLINE_S)
 
-    async def settle(self, staff: Identity, status: str) -> dict[str, Any]:
+    async def settle(self, staff: Identity, status: str) -> None:
         """The console's own status change after a call (busy) or the last close or
-        transfer (available); a civil servant on break or offline is left as they are."""
-
-        async def work(conn: asyncpg.Connection) -> dict[str, Any]:
-            row = await self._ensure(conn, staff)
-            if row["status"] in ("on_break", "offline") or row["status"] == status:
-                return staff_map(row)
-            return staff_map(await self._apply(conn, staff, row, status, None))
-
-        return await self.db.run(work, deadline_s=DEADLINE_S)
+        transfer (available). Only between those two: a civil servant on break or offline
+        is left as they are, and the desk stays as it is (the call or close is audited)."""
+        await self.db.fetch(
+            "UPDATE center_staff SET status = $2, updated_at = now() WHERE subject = $1 "
+            "AND status IN ('available', 'busy') AND status <> $2",
+            staff.subject,
+            status,
+            deadline_s=DEADLINE_S,
+        )
 
     async def everyone(self) -> list[dict[str, Any]]:
         """Every civil servant the center knows, by name."""

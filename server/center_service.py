@@ -223,6 +223,7 @@ class Center:
             return None
         await self.roster.settle(who, "busy")
         self._m_tickets.inc(event="called")
+        await self.board.publish()
         self._told(ticket)
         return ticket
 

@@ -302,8 +302,9 @@ class Tickets:
             )
             events = [event_map(r) for r in rows]
             staff_view = serving or supervisor
-            if staff_view and audit:
-                await record_action(conn, who, "center.view_ticket", audit_target(tid))
+            if staff_view:
+                if audit:
+                    await record_action(conn, who, "center.view_ticket", audit_target(tid))
             else:
                 events = [for_citizen(e) for e in events if e["kind"] not in INTERNAL_KINDS]
             ticket = await with_position(conn, ticket_map(row))

@@ -99,6 +99,12 @@ def _bench_web(args: argparse.Namespace) -> int:
     return web.main(args)
 
 
+def _bench_center(args: argparse.Namespace) -> int:
+    from server.bench import center
+
+    return center.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``plaza``."""
     # No abbreviations: a retired option (say, --zone) must fail, not match a longer one.
@@ -146,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench", required=True
     )
-    from server.bench import city, interest, load, tick, web
+    from server.bench import center, city, interest, load, tick, web
 
     tick_parser = bench.add_parser("tick", help="the world step alone, no sockets")
     tick.add_arguments(tick_parser)
@@ -169,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web.add_arguments(web_parser)
     web_parser.set_defaults(run=_bench_web)
+    center_parser = bench.add_parser(
+        "center", help="the 120 Center's queues: citizens take numbers, staff serve them"
+    )
+    center.add_arguments(center_parser)
+    center_parser.set_defaults(run=_bench_center)
     return parser
 
 

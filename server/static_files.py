@@ -16,7 +16,16 @@ from server.http import Request, Response
 
 __all__ = ["PAGES", "StaticFiles"]
 # Clean URLs for the pages a citizen is given as a link.
-PAGES = {"/": "index.html", "/2d": "2d.html"}
+PAGES = {
+    "/": "index.html",
+    "/2d": "2d.html",
+    # The 120 Center (docs/center120.md): the citizen's ticket page, the civil servant's
+    # console and the supervisors' dashboard. Their pages link styles and scripts by absolute
+    # path (/center.css), as /center/console's relative URLs would resolve under /center/.
+    "/center": "center.html",
+    "/center/console": "console.html",
+    "/center/dashboard": "dashboard.html",
+}
 # Largest file served: the bundles are a few hundred KiB; this stops a stray big file.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _TYPES = {

@@ -258,14 +258,16 @@ class City:
             info = self.welcome_info(request.avatar_id, now, resumed=True)
             joined.append((request.ticket, request.avatar_id, encode_welcome(info)))
         inbox.resumes.clear()
-        for _ in range(min(len(self._requests), MAX_REQUESTS_PER_TICK)):
-            avatar_id, request = self._requests.popleft()
-            if avatar_id in self.where:
-                handle_request(self, now, avatar_id, request)
+        # The server's news first: a client answering a push it just got (a ticket called
+        # to a desk) finds the zone already knowing what the push said.
         while self._events:
             zone, event = self._events.popleft()
             for instance in list(self.zones[zone].instances):
                 instance.call("on_event", event)
+        for _ in range(min(len(self._requests), MAX_REQUESTS_PER_TICK)):
+            avatar_id, request = self._requests.popleft()
+            if avatar_id in self.where:
+                handle_request(self, now, avatar_id, request)
         for instance in self._all_instances():
             instance.run_timers()
             instance.call("on_tick")

@@ -1,5 +1,6 @@
 // Bundles the web client into dist/ with esbuild: the 3D plaza (index.html), the 2D
-// accessible page (2d.html) and their styles. Everything the browser needs is in dist/, so
+// accessible page (2d.html), the 120 Center's pages (center.html, console.html,
+// dashboard.html) and their styles. Everything the browser needs is in dist/, so
 // Plaza serves it itself and works on a closed network (no CDN at run time).
 //
 // Also writes dist-testing/iwer.js, the WebXR emulator for the browser tests; it is never
@@ -31,11 +32,17 @@ await build({
   entryPoints: {
     app3d: join(here, "src/app3d/main.js"),
     app2d: join(here, "src/app2d/main.js"),
+    // The 120 Center's pages (docs/center120.md): the ticket page, the console, the dashboard.
+    center_ticket: join(here, "src/center_pages/ticket_page.js"),
+    center_console: join(here, "src/center_pages/console.js"),
+    center_dashboard: join(here, "src/center_pages/dashboard.js"),
   },
   outdir: dist,
 });
 
-for (const page of ["index.html", "2d.html", "styles.css"]) {
+const pages = ["index.html", "2d.html", "styles.css"];
+pages.push("center.html", "console.html", "dashboard.html", "center.css"); // the 120 Center
+for (const page of pages) {
   await cp(join(here, "src/pages", page), join(dist, page));
 }
 

@@ -84,3 +84,14 @@ async def test_bench_load_runs_server_and_bots_and_stops_the_server() -> None:
     assert figures["connected"] == 12 and figures["disconnects"] == 0
     assert figures["ticks"] > 0 and figures["tick_p99_ms"] > 0
     assert figures["frames_per_client_per_s"] > 0
+
+
+async def test_bench_center_serves_every_ticket_exactly_once() -> None:
+    figures = await _run(
+        "bench", "center", "--tickets", "40", "--staff", "4", "--timeout", "240",
+        timeout=300.0,
+    )  # fmt: skip
+    assert figures["bench"] == "center" and figures["tickets"] == 40 and figures["staff"] == 4
+    assert figures["lost"] == 0 and figures["duplicated"] == 0
+    assert figures["taken"] == 40 and figures["closed"] == 40
+    assert figures["ratings_stored"] == 40 and figures["ok"]

@@ -331,3 +331,128 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
         assert await conn.fetchval("SELECT count(*) FROM tickets") == 1
     finally:
         await conn.close()
+
+
+def events(client: Any, kind: str) -> list[Any]:
+    return [e.data for e in client.zone_events if e.type == kind]
+
+
+def near(correction: Any, spot: Any, within: float = 0.5) -> bool:
+    """A CORRECTION lands within ``within`` m of a layout spot."""
+    x, z = correction.x, correction.z
+    return abs(x - spot.position[0]) < within and abs(z - spot.position[2]) < within
+
+
+async def test_the_3d_center_takes_numbers_seats_staff_and_keeps_consultations_private(
+    plaza: Any,
+) -> None:
+    layout = plaza.server.city.layout("center_120")
+    for name in ("minji", "bystander", "clerk"):
+        await place_in(plaza, f"local:{name}", "center_120")
+    clerk_token = plaza.mint("clerk", Role.STAFF)
+    minji = await plaza.client(token=plaza.mint("minji"))
+    bystander = await plaza.client(token=plaza.mint("bystander"))
+    clerk = await plaza.client(token=clerk_token)
+    # Jun waits in the plaza: the call reaches him there too.
+    jun_token = plaza.mint("jun")
+    jun = await plaza.client(token=jun_token)
+    assert minji.zone == "center_120" and jun.zone == "seoul_plaza"
+    await minji.wait_for(lambda c: events(c, "center.info"), TIMEOUT)
+    assert events(minji, "center.info")[-1]["categories"][0] == "transport"
+
+    take = {"category": "tax", "description": "세금 문의", "key": "kiosk-minji-1", "needs": []}
+    result = await minji.zone_request("center.take", take)
+    assert result.ok, result.detail
+    ticket = result.detail
+    assert (ticket["state"], ticket["position"]) == ("waiting", 1)
+    again = await minji.zone_request("center.take", take)
+    assert again.ok and again.detail["id"] == ticket["id"]
+    jun_ticket = await ok(
+        plaza, "POST", "/api/center/tickets", jun_token, {**take, "key": "http-jun-1"}
+    )
+    assert jun_ticket["position"] == 2
+    bad = await minji.zone_request("center.take", {**take, "category": "parking", "key": "k-2"})
+    assert not bad.ok and "unknown category 'parking'" in bad.detail
+    early = await minji.zone_request("center.go", {})
+    assert not early.ok and early.detail == "no desk has called your ticket yet"
+
+    # The clerk opens desk 1: the room sees it open, and the clerk is seated behind it.
+    await ok(plaza, "POST", "/api/center/staff", clerk_token, {"status": "available"})
+    await bystander.wait_for(
+        lambda c: any(
+            d["open"] and d["staff_name"] == "clerk"
+            for e in events(c, "center.info")
+            for d in e["desks"]
+        ),
+        TIMEOUT,
+    )
+    staff_spot = layout.spot("desk_1_staff")
+    await clerk.wait_for(lambda c: any(near(k, staff_spot) for k in c.corrections), TIMEOUT)
+
+    # Called: Minji is told the desk and goes there; Jun, in the plaza, moves up to first.
+    called = (await ok(plaza, "POST", "/api/center/call-next", clerk_token, {}))["ticket"]
+    assert called["id"] == ticket["id"]
+    await minji.wait_for(
+        lambda c: any(e["ticket"]["state"] == "called" for e in events(c, "center.ticket")),
+        TIMEOUT,
+    )
+    told = [e for e in events(minji, "center.ticket") if e["ticket"]["state"] == "called"][-1]
+    assert (told["ticket"]["desk"], told["ticket"]["staff_name"]) == (1, "clerk")
+    await jun.wait_for(
+        lambda c: any(e["ticket"]["position"] == 1 for e in events(c, "center.ticket")), TIMEOUT
+    )
+    went = await minji.zone_request("center.go", {})
+    assert went.ok and went.detail == {"desk": 1}
+    desk_spot = layout.spot("desk_1")
+    await minji.wait_for(lambda c: any(near(k, desk_spot) for k in c.corrections), TIMEOUT)
+
+    # The consultation: only Minji and the clerk hear it.
+    said = await minji.zone_request("center.say", {"id": ticket["id"], "text": "세금 고지서요"})
+    assert said.ok, said.detail
+    await ok(
+        plaza,
+        "POST",
+        "/api/center/tickets/message",
+        clerk_token,
+        {"id": ticket["id"], "text": "확인해 드릴게요"},
+    )
+    await minji.wait_for(
+        lambda c: (
+            [m["text"] for m in events(c, "center.message")] == ["세금 고지서요", "확인해 드릴게요"]
+        ),
+        TIMEOUT,
+    )
+    await clerk.wait_for(lambda c: len(events(c, "center.message")) == 2, TIMEOUT)
+    console = await ok(plaza, "GET", "/api/center/console", clerk_token)
+    lines = [e["detail"]["text"] for e in console["serving"][0]["events"] if e["kind"] == "message"]
+    assert lines == ["세금 고지서요", "확인해 드릴게요"]
+    prying = await bystander.zone_request("center.say", {"id": ticket["id"], "text": "hi"})
+    assert not prying.ok and "not yours" in prying.detail
+    assert events(bystander, "center.message") == []
+    assert events(bystander, "center.ticket") == []
+    assert all(e.type != "center.message" for e in jun.zone_events)
+
+    await ok(
+        plaza,
+        "POST",
+        "/api/center/tickets/close",
+        clerk_token,
+        {"id": ticket["id"], "resolution": "고지서 재발급"},
+    )
+    await minji.wait_for(
+        lambda c: any(e["ticket"]["state"] == "closed" for e in events(c, "center.ticket")),
+        TIMEOUT,
+    )
+    rated = await minji.zone_request("center.rate", {"id": ticket["id"], "stars": 5})
+    assert rated.ok and rated.detail["rating"] == 5
+    twice = await minji.zone_request("center.rate", {"id": ticket["id"], "stars": 1})
+    assert not twice.ok and "already rated" in twice.detail
+    mine = await minji.zone_request("center.mine", {})
+    assert mine.ok and mine.detail["tickets"][0]["state"] == "closed"
+    left = await jun.zone_request("center.cancel", {"id": jun_ticket["id"]})
+    # Jun is in the plaza, whose zone does not take center requests: he uses the API there.
+    assert not left.ok
+    cancelled = await ok(
+        plaza, "POST", "/api/center/tickets/cancel", jun_token, {"id": jun_ticket["id"]}
+    )
+    assert cancelled["state"] == "cancelled"

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from server.auth import Identity
-from server.center_rules import MAX_DESCRIPTION_CHARS, TicketError
 from server.center_casework import Casework
 from server.center_roster import Roster
+from server.center_rules import MAX_DESCRIPTION_CHARS, TicketError
 from server.center_tickets import Tickets
 from server.db.database import Database
 from server.idempotency import IdempotencyError
