@@ -207,6 +207,7 @@ class PlazaServer:
             notify=self.city.notify,
             tell=self.gateway.tell,
             metrics=self.metrics,
+            summon=self.gateway.summon,
         )
         self.center.serve_intents(self.intents)
         CenterApi(identity_api.identity, self.center).add_routes(self.router)

@@ -65,10 +65,12 @@ class Center:
         notify: Callable[..., bool],
         tell: Tell,
         metrics: Registry,
+        summon: Callable[[str, str, str], bool] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.db = db
         self.tell = tell
+        self.summon = summon
         self.clock = clock
         self.hours = config.hours or StaffedHours()
         self.tickets = Tickets(db, config.categories)
@@ -206,7 +208,10 @@ class Center:
     async def set_staff(self, who: Identity, status: Any, skills: Any) -> dict[str, Any]:
         """Set my status and/or skills (a desk opens or closes with it)."""
         me = await self.roster.update(who, status, skills)
-        self.board.changed()
+        await self.board.publish()
+        if me["desk"] is not None and status is not None and self.summon is not None:
+            # Connected somewhere in the city: their avatar takes its seat at the desk.
+            self.summon(who.subject, CENTER_ZONE, f"desk_{me['desk']}_staff")
         return me
 
     async def call_next(self, who: Identity) -> dict[str, Any] | None:

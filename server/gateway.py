@@ -511,6 +511,14 @@ class Gateway:
             return False
         return session.link.send_now(encode_zone_event(zone, kind, data))
 
+    def summon(self, subject: str, zone: str, spot: str) -> bool:
+        """Move the user's avatar, if connected, to ``spot`` of ``zone`` (see
+        ``City.summon``)."""
+        session = self.presence.live.get(subject)
+        if session is None or not session.avatar_id:
+            return False
+        return self.city.summon(session.avatar_id, zone, spot)
+
     def deliver(self, result: CityStepResult) -> None:
         """Hand a step's output to the connections; never awaits."""
         for ticket, avatar_id, welcome in result.joined:

@@ -156,6 +156,16 @@ class City:
         self._events.append((zone, event))
         return True
 
+    def summon(self, avatar_id: int, zone: str, spot: str) -> bool:
+        """Move an avatar to ``spot`` of ``zone`` at the next step, on the server's behalf
+        (a civil servant's desk opening at the 120 Center). False when the avatar is not in
+        the city or already in that zone (where the zone itself places it)."""
+        source = self.where.get(avatar_id)
+        if source is None or source.zone == zone:
+            return False
+        self._moves.append(Move(avatar_id, zone, Placement(spot=spot), "transfer"))
+        return True
+
     def set_mute(self, subject: str, until: float, reason: str) -> None:
         """A mute issued (or lifted, with ``until`` 0) while the user may be connected."""
         for avatar_id, instance in self.where.items():

@@ -456,3 +456,19 @@ async def test_the_3d_center_takes_numbers_seats_staff_and_keeps_consultations_p
         plaza, "POST", "/api/center/tickets/cancel", jun_token, {"id": jun_ticket["id"]}
     )
     assert cancelled["state"] == "cancelled"
+
+
+async def test_a_civil_servant_elsewhere_in_the_city_is_seated_when_their_desk_opens(
+    plaza: Any,
+) -> None:
+    token = plaza.mint("clerk", Role.STAFF)
+    clerk = await plaza.client(token=token)
+    assert clerk.zone == "seoul_plaza"
+    me = await ok(plaza, "POST", "/api/center/staff", token, {"status": "available"})
+    assert me["desk"] == 1
+    await clerk.wait_for(lambda c: c.zone == "center_120", TIMEOUT)
+    spot = plaza.server.city.layout("center_120").spot("desk_1_staff")
+    assert clerk.zones_entered[-1]["position"] == pytest.approx(list(spot.position), abs=0.1)
+    # Going on break keeps the desk (and the seat); nothing moves.
+    await ok(plaza, "POST", "/api/center/staff", token, {"status": "on_break"})
+    assert len(clerk.zones_entered) == 1
