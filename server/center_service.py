@@ -247,6 +247,7 @@ class Center:
         )
         self._m_tickets.inc(event="transferred")
         await self._maybe_free(who)
+        await self.board.publish()
         self._told(ticket)
         return ticket
 

@@ -5,7 +5,9 @@
 // screen reader is not interrupted; status changes and chat lines are announced. In the zones
 // with civic services their section follows: Seoul Plaza's notices, City Hall's proposals and
 // polls, the Tourism District's stamps, bus and guided tours (with "Here": the landmark the
-// user walked into, also announced).
+// user walked into, also announced), and the 120 Center's desk: take a number, the call to a
+// desk, the private consultation; the ticket's status line stays up in every zone.
+import { CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
   applyLocale,
@@ -30,6 +32,7 @@ let visit = null;
 let walker = null;
 let panel = null;
 let services = null;
+let center = null;
 let announcedAt = -Infinity;
 
 function setStatus(key, extra = "") {
@@ -154,6 +157,7 @@ function renderAll() {
 function showServices() {
   const zone = services.showActive();
   $("here").hidden = zone !== "tourism";
+  $("center").hidden = !center?.active;
 }
 
 /** The zones' services, in the sections after "Who is near". */
@@ -174,6 +178,7 @@ function bindServices(chat) {
       },
     },
   );
+  center = new CenterDesk(visit, $("center-body"), () => locale, { toast: $("center-toast") });
   services.tourism.addEventListener("poi", (event) => {
     const { title, description } = event.detail;
     $("status").textContent = `${title} — ${description}`;
@@ -217,6 +222,7 @@ async function enter(who) {
       applyLocale(locale);
       renderServices();
       services?.render();
+      center?.render();
       panel?.render();
     }
   });
@@ -225,6 +231,7 @@ async function enter(who) {
       locale = profile.locale;
       renderServices();
       services?.render();
+      center?.render();
       renderAll();
       panel?.render();
     },
@@ -244,7 +251,7 @@ async function enter(who) {
   );
   bindServices(chat);
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, chat, services };
+  window.__plaza = { visit, chat, services, center };
   $("sign-in").hidden = true;
   for (const id of ["where", "near", "chat", "services", "settings"]) $(id).hidden = false;
   setStatus("connected");

@@ -8,8 +8,11 @@
 // zones with civic services a panel at the top right shows them (Seoul Plaza's notice board,
 // City Hall's mayor's office, the Tourism District's stamps, bus and guided tours); walking
 // into a landmark shows its card for a while, and the tour bus drives through the district.
+// In the 120 Center the panel is the service desk (take a number, the call, the consultation),
+// the desks' signs show who serves, and the ticket's status line stays up in every zone.
 import * as THREE from "three";
 import { stopsOf } from "../common/bus.js";
+import { CENTER_ZONE, CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
   applyPreferences,
@@ -24,6 +27,7 @@ import { PANEL_TITLES, ZoneServices } from "../common/zone_services.js";
 import { RenderClock } from "../net/index.js";
 import { Crowd } from "./avatars.js";
 import { BusView } from "./bus.js";
+import { DeskSigns } from "./center.js";
 import { Controls } from "./controls.js";
 import { addEnvironment, buildScenery, disposeScenery } from "./scene.js";
 import { XrSession } from "./xr.js";
@@ -41,6 +45,8 @@ const PANEL_TICK_MS = 500;
 
 const $ = (id) => document.getElementById(id);
 let locale = initialLocale();
+/** The 120 Center's desk (made with the service panels). */
+let center = null;
 
 function setStatus(key, detail = "") {
   $("status").textContent = t(locale, key) + (detail ? ` — ${detail}` : "");
@@ -72,6 +78,7 @@ class Plaza3D {
     addEnvironment(this.scene);
     this.scenery = buildScenery(visit.scene, locale);
     this.scene.add(this.scenery);
+    this.deskSigns = new DeskSigns(this.scenery, visit.scene);
     this.camera = new THREE.PerspectiveCamera(70, innerWidth / innerHeight, 0.2, 1200);
     this.camera.rotation.order = "YXZ";
     this.rig = new THREE.Group(); // the user's place in the world; VR moves the camera in it
@@ -151,6 +158,8 @@ class Plaza3D {
     this.scenery = buildScenery(this.visit.scene, newLocale);
     this.scene.add(this.scenery);
     this.busStops = stopsOf(this.visit.scene);
+    this.deskSigns = new DeskSigns(this.scenery, this.visit.scene);
+    this.deskSigns.update(center?.info ?? null, newLocale);
   }
 
   frame(time, xrFrame) {
@@ -217,6 +226,8 @@ async function enter(who) {
   const panel = bindChat(chat);
   const services = bindServices(visit, chat);
   plaza.tourism = services.tourism;
+  center.addEventListener("info", () => plaza.deskSigns.update(center.info, locale));
+  plaza.deskSigns.update(center.info, locale);
   visit.addEventListener("profile", (event) => applyPreferences(event.detail));
   bindSettingsForm($("settings-form"), visit, {
     onSaved: (profile) => {
@@ -224,6 +235,7 @@ async function enter(who) {
       plaza.rebuild(locale);
       panel.render();
       services.render();
+      center.render();
       showServices(services);
       showZone(visit);
       $("settings").hidden = true;
@@ -236,17 +248,18 @@ async function enter(who) {
     $("settings").hidden = true;
   });
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, plaza, chat, services, THREE };
+  window.__plaza = { visit, plaza, chat, services, center, THREE };
 }
 
 /** The service panel's title and body for the zone the avatar is in (none elsewhere). */
 function showServices(services) {
-  const zone = services.showActive();
+  const zone = services.showActive() ?? (center?.active ? CENTER_ZONE : null);
+  $("center-panel").hidden = zone !== CENTER_ZONE;
   $("zone-panel").hidden = zone === null;
   if (zone === null) return;
   const title = $("zone-panel-title");
-  title.dataset.i18n = PANEL_TITLES[zone];
-  title.textContent = t(locale, PANEL_TITLES[zone]);
+  title.dataset.i18n = PANEL_TITLES[zone] ?? "center120";
+  title.textContent = t(locale, title.dataset.i18n);
   setPanelOpen(!$("zone-panel-body").hidden);
 }
 
@@ -268,6 +281,12 @@ function bindServices(visit, chat) {
     { notices: $("notices-panel"), cityHall: $("city-hall-panel"), tourism: $("tourism-panel") },
     () => locale,
   );
+  center = new CenterDesk(visit, $("center-panel"), () => locale, { toast: $("center-toast") });
+  // A desk calls this user while in the center: open the panel at the call.
+  center.addEventListener("called", () => {
+    showServices(services);
+    if (center.active) setPanelOpen(true);
+  });
   $("zone-panel-toggle").addEventListener("click", () => setPanelOpen($("zone-panel-body").hidden));
   visit.addEventListener("zone", () => {
     services.render();

@@ -56,6 +56,7 @@ const REFUSALS = [
   ["bus is full", "refusedBusFull"],
   ["you are on the bus", "refusedOnBus"],
   ["tour is full", "refusedTourFull"],
+  ["no desk has called", "refusedNotCalled"],
 ];
 
 /** The i18n key for a zone's refusal `reason`, or null when the client has none. */
