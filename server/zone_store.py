@@ -314,7 +314,9 @@ class IntentRunner:
             detail = await service(intent)
         except DatabaseUnavailable as exc:
             log.warning("intent %s of zone %s not carried out: %s", intent.kind, intent.zone, exc)
-            self._answer(intent, False, "could not be saved now; nothing was kept; try again", {})
+            self._answer(
+                intent, False, "the database is unavailable; nothing was changed; try again", {}
+            )
             return
         except IntentRefused as exc:
             self._answer(intent, False, exc.reason, {})
