@@ -301,12 +301,17 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
 ) -> None:
     if postgres.embedded is None:
         pytest.skip("DATABASE_URL names an external PostgreSQL; this test stops the embedded one")
-    monkeypatch.setattr(center_rules, "DEADLINE_S", 1.0)
     from server import center_tickets
 
+    # Give up quickly, while PostgreSQL is still away.
+    monkeypatch.setattr(center_rules, "DEADLINE_S", 1.0)
     monkeypatch.setattr(center_tickets, "DEADLINE_S", 1.0)
     minji = plaza.mint("minji")
+    await place_in(plaza, "local:jun", "center_120")
+    jun = await plaza.client(token=plaza.mint("jun"))
+    assert jun.zone == "center_120"
     body = {"category": "transport", "description": "Bus pass", "key": "bus-pass-1"}
+    kiosk = {**body, "key": "kiosk-jun-1"}
     stopped = False
     try:
         await asyncio.to_thread(postgres.stop_server)
@@ -314,6 +319,9 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
         failed = await api(plaza, "POST", "/api/center/tickets", minji, body)
         assert failed.status == 503
         assert "nothing was saved" in failed.json()["reason"]
+        in_3d = await jun.zone_request("center.take", kiosk, timeout=TIMEOUT)
+        assert not in_3d.ok
+        assert in_3d.detail == "the database is unavailable; nothing was changed; try again"
     finally:
         if stopped:
             await asyncio.to_thread(postgres.start_server)
@@ -326,11 +334,15 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
     assert retried is not None and retried.status == 201, retried.text
     again = await ok(plaza, "POST", "/api/center/tickets", minji, body)
     assert again["id"] == retried.json()["id"]
+    first = await jun.zone_request("center.take", kiosk, timeout=TIMEOUT)
+    second = await jun.zone_request("center.take", kiosk, timeout=TIMEOUT)
+    assert first.ok and second.ok and first.detail["id"] == second.detail["id"]
     conn = await asyncpg.connect(plaza.database_url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM tickets") == 1
+        counts = await conn.fetch("SELECT subject, count(*) AS n FROM tickets GROUP BY subject")
     finally:
         await conn.close()
+    assert {r["subject"]: r["n"] for r in counts} == {"local:minji": 1, "local:jun": 1}
 
 
 def events(client: Any, kind: str) -> list[Any]:
