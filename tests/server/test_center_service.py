@@ -57,10 +57,13 @@ def heard() -> Heard:
 
 
 @pytest.fixture
-def center(db: Database, heard: Heard) -> Center:
-    return Center(
-        db, CenterConfig(desks=6), notify=heard.notify, tell=heard.tell, metrics=Registry()
-    )
+def registry() -> Registry:
+    return Registry()
+
+
+@pytest.fixture
+def center(db: Database, heard: Heard, registry: Registry) -> Center:
+    return Center(db, CenterConfig(desks=6), notify=heard.notify, tell=heard.tell, metrics=registry)
 
 
 def ask(category: str, key: str, text: str = "A question") -> dict[str, Any]:
@@ -171,3 +174,29 @@ async def test_ended_tickets_lose_their_texts_after_the_retention_period(
     # The figures still count the purged ticket.
     stats = await center.figures.stats(0.0)
     assert stats["tickets"]["closed"] == 2 and stats["satisfaction"]["count"] == 1
+
+
+async def test_the_day_s_figures_are_on_metrics_as_on_the_dashboard(
+    center: Center, registry: Registry
+) -> None:
+    clerk = person("local:clerk", Role.STAFF)
+    await center.set_staff(clerk, "available", None)
+    for i, stars in enumerate((5, 3)):
+        citizen = person(f"local:c{i}")
+        ticket = await center.take(citizen, ask("housing", f"m-{i}"))
+        await center.call_next(clerk)
+        await center.close(clerk, ticket["id"], "Done")
+        await center.rate(citizen, ticket["id"], stars, None)
+    await center.take(person("local:late"), ask("housing", "m-late"))
+    await center.board.refresh()
+    await center.board.update_figures()
+    text = registry.render()
+    stats = await center.stats(person("local:boss", Role.ADMIN))
+    assert "plaza_center_satisfaction 4" in text and stats["satisfaction"]["mean"] == 4
+    assert 'plaza_center_waiting{category="housing"} 1' in text
+    assert 'plaza_center_tickets_today{event="closed"} 2' in text
+    assert 'plaza_center_staff{status="available"} 1' in text
+    [line] = [
+        x for x in text.splitlines() if x.startswith('plaza_center_handling_seconds{quantile="50"}')
+    ]
+    assert float(line.split()[-1]) == stats["handling_s"]["p50"]
