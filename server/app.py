@@ -196,13 +196,15 @@ class PlazaServer:
         from the database and published."""
         assert self.intents is not None
         config = self.config
+        seats = self._desk_seats()
         self.center = Center(
             db,
             CenterConfig(
                 categories=config.center_categories,
                 hours=StaffedHours(config.center_hours, config.center_timezone),
                 retention_days=config.center_retention_days,
-                desks=self._desk_count(),
+                desks=len(seats),
+                seats=seats,
             ),
             notify=self.city.notify,
             tell=self.gateway.tell,
@@ -210,16 +212,23 @@ class PlazaServer:
             summon=self.gateway.summon,
         )
         self.center.serve_intents(self.intents)
+        if isinstance(self.gateway.admission, StoredAdmission):
+            self.gateway.admission.seat = self.center.seat
         CenterApi(identity_api.identity, self.center).add_routes(self.router)
         await self.center.start()
 
-    def _desk_count(self) -> int:
-        """The center zone's desks: its spots ``desk_1``, ``desk_2``... (none without it)."""
+    def _desk_seats(self) -> dict[int, tuple[float, float, float, float]]:
+        """The center zone's desks, ``desk_1``, ``desk_2``..., each with where its civil
+        servant sits (the spot ``desk_<n>_staff``, else the desk itself); none without
+        the zone."""
         layout = self.city.layout(CENTER_ZONE)
-        desks = 0
-        while layout is not None and layout.spot(f"desk_{desks + 1}") is not None:
-            desks += 1
-        return desks
+        seats: dict[int, tuple[float, float, float, float]] = {}
+        while layout is not None and layout.spot(f"desk_{len(seats) + 1}") is not None:
+            desk = len(seats) + 1
+            spot = layout.spot(f"desk_{desk}_staff") or layout.spot(f"desk_{desk}")
+            assert spot is not None  # desk_<n> itself exists
+            seats[desk] = (*spot.position, spot.yaw)
+        return seats
 
     async def _refresh_oidc_keys(self, oidc: OidcVerifier) -> None:
         while True:

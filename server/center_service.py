@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from server.auth import Identity
@@ -52,6 +52,8 @@ class CenterConfig:
     hours: StaffedHours | None = None
     retention_days: float = DEFAULT_RETENTION_DAYS
     desks: int = 6
+    # Where a civil servant sits at each desk (desk -> x, y, z, yaw in the center zone).
+    seats: Mapping[int, tuple[float, float, float, float]] = field(default_factory=dict)
 
 
 class Center:
@@ -71,6 +73,7 @@ class Center:
         self.db = db
         self.tell = tell
         self.summon = summon
+        self.seats = dict(config.seats)
         self.clock = clock
         self.hours = config.hours or StaffedHours()
         self.tickets = Tickets(db, config.categories)
@@ -263,6 +266,16 @@ class Center:
         """Today's figures (supervisors)."""
         require_role(who, SUPERVISORS, "reading the center's figures")
         return await self.figures.stats(self.hours.start_of_day(self.clock()))
+
+    async def seat(self, subject: str) -> tuple[str, tuple[float, float, float, float]] | None:
+        """Where a civil servant signing in starts: at their desk while it is open."""
+        rows = await self.db.fetch(
+            "SELECT desk FROM center_staff WHERE subject = $1 AND desk IS NOT NULL "
+            "AND status IN ('available', 'busy')",
+            subject,
+        )
+        seat = self.seats.get(int(rows[0]["desk"])) if rows else None
+        return None if seat is None else (CENTER_ZONE, seat)
 
     # -- the 3D center ----------------------------------------------------------------------
 

@@ -484,3 +484,24 @@ async def test_a_civil_servant_elsewhere_in_the_city_is_seated_when_their_desk_o
     # Going on break keeps the desk (and the seat); nothing moves.
     await ok(plaza, "POST", "/api/center/staff", token, {"status": "on_break"})
     assert len(clerk.zones_entered) == 1
+
+
+async def test_a_civil_servant_signing_in_while_their_desk_is_open_starts_at_it(
+    plaza: Any,
+) -> None:
+    token = plaza.mint("clerk", Role.STAFF)
+    await ok(plaza, "POST", "/api/center/staff", token, {"status": "available"})
+    clerk = await plaza.client(token=token)
+    assert clerk.zone == "center_120"
+    spot = plaza.server.city.layout("center_120").spot("desk_1_staff")
+    assert clerk.welcome["position"] == pytest.approx(list(spot.position), abs=0.1)
+    await clerk.close()
+    # Offline gives the desk back; a colleague who takes it starts there.
+    gone = await ok(plaza, "POST", "/api/center/staff", token, {"status": "offline"})
+    assert gone["desk"] is None
+    await ok(
+        plaza, "POST", "/api/center/staff", plaza.mint("other", Role.STAFF), {"status": "busy"}
+    )
+    other = await plaza.client(token=plaza.mint("other", Role.STAFF))
+    assert other.zone == "center_120"
+    assert other.welcome["position"] == pytest.approx(list(spot.position), abs=0.1)

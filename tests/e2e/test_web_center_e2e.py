@@ -1,15 +1,17 @@
 """The 120 Center's web pages in a real browser (Debian's chromium through playwright) against
-a real server and PostgreSQL: a civil servant serves a citizen's ticket from /center/console,
-a citizen takes a number on /center and follows it until it is rated, a callback request is
-left while the center is closed, and a supervisor reads /center/dashboard. The other side of
-each conversation is a bot speaking the HTTP API (docs/center120.md); nothing is mocked. Each
-page gets an axe-core check and a screenshot (copied to /tmp)."""
+a real server and PostgreSQL: a civil servant serves a citizen's ticket from /center/console
+(whose world connection keeps their avatar at their desk in the 3D center), a citizen takes a
+number on /center and follows it until it is rated, a callback request is left while the
+center is closed, and a supervisor reads /center/dashboard. The other side of each
+conversation is a bot speaking the HTTP API (docs/center120.md); nothing is mocked. Each page
+gets an axe-core check and a screenshot (copied to /tmp)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import json
+import math
 import pathlib
 import re
 import shutil
@@ -75,6 +77,19 @@ async def until(probe: Any, timeout: float = TIMEOUT) -> Any:
             await asyncio.sleep(0.2)
 
 
+def avatar_of(plaza: Any, subject: str) -> int | None:
+    """The avatar of ``subject``'s live world connection, once it has one."""
+    session = plaza.server.gateway.presence.live.get(subject)
+    return session.avatar_id if session is not None and session.avatar_id else None
+
+
+def zone_of(plaza: Any, subject: str) -> str | None:
+    """The zone ``subject``'s avatar is in, or None without a live avatar."""
+    avatar_id = avatar_of(plaza, subject)
+    instance = None if avatar_id is None else plaza.server.city.where.get(avatar_id)
+    return None if instance is None else str(instance.zone)
+
+
 def messages(ticket: dict[str, Any]) -> list[str]:
     return [e["detail"].get("text", "") for e in ticket["events"] if e["kind"] == "message"]
 
@@ -112,7 +127,8 @@ async def test_the_console_serves_a_citizens_ticket(
 
     page = await open_page(browser, plaza.http_url + "/center/console")
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await sign_in_with_token(page, plaza.mint("김주무관", Role.STAFF), "en")
+    staff = plaza.mint("김주무관", Role.STAFF)
+    await sign_in_with_token(page, staff, "en")
     await page.wait_for_selector("#desk:not([hidden])", timeout=MS)
     assert await page.is_hidden("#sign-in")
     await wait_text(page, "#me-text", "김주무관")
@@ -120,6 +136,11 @@ async def test_the_console_serves_a_citizens_ticket(
     status = page.get_by_role("group", name="Status")
     offline = status.get_by_role("button", name="Offline")
     assert await offline.get_attribute("aria-pressed") == "true"
+    # "At my desk in 3D" is on, but without a desk there is no avatar yet.
+    at_desk = page.get_by_label("At my desk in 3D")
+    assert await at_desk.is_checked()
+    await wait_text(page, "#presence-text", "once you have a desk")
+    assert avatar_of(plaza, "local:김주무관") is None
     queues = page.get_by_role("region", name="Queues", exact=True)
     tax_row = queues.get_by_role("row", name=re.compile("^Tax"))
     await tax_row.get_by_role("cell", name="1", exact=True).first.wait_for(timeout=MS)
@@ -137,6 +158,23 @@ async def test_the_console_serves_a_citizens_ticket(
         timeout=MS,
     )
     await wait_text(page, "#me-text", "Desk")
+
+    # The console's world connection brings the avatar to its desk in the 3D center.
+    desk = (await call(plaza, "GET", "/api/center/console", staff)).json()["me"]["desk"]
+    assert desk is not None
+
+    async def in_center() -> bool:
+        return zone_of(plaza, "local:김주무관") == "center_120"
+
+    await until(in_center)
+    await wait_text(page, "#presence-text", f"Your avatar is at desk {desk} in the 120 Center")
+    avatar_id = avatar_of(plaza, "local:김주무관")
+    assert avatar_id is not None
+    place = plaza.server.city.place_of(avatar_id)
+    seat = plaza.server.city.layout("center_120").spot(f"desk_{desk}_staff")
+    assert place is not None and seat is not None
+    assert math.dist((place[1], place[3]), (seat.position[0], seat.position[2])) < 1.0, place
+
     await page.get_by_role("button", name="Call next").click()
     card = page.get_by_role("article", name=re.compile(rf"^Ticket {ticket_id} · Tax · Minji"))
     await card.wait_for(timeout=MS)
@@ -212,6 +250,15 @@ async def test_the_console_serves_a_citizens_ticket(
     # Nobody else waits: "Call next" says so.
     await page.get_by_role("button", name="Call next").click()
     await wait_text(page, "#status", "Nobody is waiting")
+    # Serving kept the avatar at its desk; turning "At my desk in 3D" off takes it away.
+    assert zone_of(plaza, "local:김주무관") == "center_120"
+    await at_desk.uncheck()
+
+    async def gone() -> bool:
+        return avatar_of(plaza, "local:김주무관") is None
+
+    await until(gone)
+    await wait_text(page, "#presence-text", "Your avatar is not in the 3D center")
     # The language can be changed at any time, from the header.
     await page.select_option("#locale-select", "ko")
     await page.get_by_role("button", name="다음 번호 호출").wait_for(timeout=MS)

@@ -1,6 +1,7 @@
 // The 120 Center pages' DOM-free parts (src/center_pages/): their words, what a ticket,
 // its history and the figures look like in Korean and English, and the HTTP client: one
 // idempotency key per ticket meant, sent again on every retry after a network error or a 503.
+// Also the console's "At my desk in 3D" presence, with a fake world connection.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -31,6 +32,14 @@ import {
   ticketTitle,
   waitEstimate,
 } from "../src/center_pages/format.js";
+import {
+  CENTER_ZONE,
+  DeskPresence,
+  PRESENCE_RETRY_MS,
+  presenceLine,
+  presenceWanted,
+  storePresenceWanted,
+} from "../src/center_pages/presence.js";
 import { CENTER_KEYS, CENTER_LOCALES, CENTER_TABLE, centerLocale, ct } from "../src/center_pages/texts.js";
 
 const TICKET = {
@@ -417,4 +426,223 @@ test("a token's claims are read (unverified) to greet the user", () => {
   assert.deepEqual(claimsOf(token), { sub: "local:김", name: "김주무관", role: "staff" });
   assert.equal(claimsOf("not a token"), null);
   assert.equal(claimsOf(null), null);
+});
+
+// -- "At my desk in 3D" ------------------------------------------------------------------------
+
+test("the presence line says where the avatar is", () => {
+  const line = (presence) => {
+    const { key, values } = presenceLine({ enabled: true, phase: "joined", zone: CENTER_ZONE, desk: 3, ...presence });
+    return ct("en", key, values);
+  };
+  assert.equal(line({}), "Your avatar is at desk 3 in the 120 Center");
+  assert.equal(line({ zone: "seoul_plaza" }), "Your avatar is not in the 3D center");
+  assert.equal(line({ desk: null }), "Your avatar is in the 120 Center");
+  assert.equal(line({ phase: "connecting", zone: null }), "Connecting your avatar to the 3D center…");
+  assert.equal(line({ enabled: false }), "Your avatar is not in the 3D center");
+  assert.equal(
+    line({ phase: "idle", zone: null, desk: null }),
+    "Your avatar is not in the 3D center; it takes its seat once you have a desk",
+  );
+  assert.match(line({ phase: "replaced", zone: null }), /another window is using it/);
+  assert.equal(line({ phase: "failed", zone: null, reason: "banned" }), "Your avatar is not in the 3D center: banned");
+  const { key, values } = presenceLine({ enabled: true, phase: "joined", zone: CENTER_ZONE, desk: 2 });
+  assert.equal(ct("ko", key, values), "내 아바타가 120 센터 2번 창구에 앉아 있습니다");
+});
+
+test("the toggle is on unless this device turned it off", () => {
+  const stored = new Map();
+  const storage = {
+    getItem: (k) => stored.get(k) ?? null,
+    setItem: (k, v) => stored.set(k, v),
+    removeItem: (k) => stored.delete(k),
+  };
+  assert.equal(presenceWanted(storage), true);
+  storePresenceWanted(false, storage);
+  assert.equal(presenceWanted(storage), false);
+  storePresenceWanted(true, storage);
+  assert.equal(presenceWanted(storage), true);
+  assert.equal(presenceWanted(undefined), true);
+});
+
+/** A world connection that records what the presence asks and lets the test play the server. */
+class FakeConnection extends EventTarget {
+  constructor(tokenSource) {
+    super();
+    this.tokenSource = tokenSource;
+    this.token = "";
+    this.connected = null;
+    this.closed = null;
+  }
+  connect(url, token) {
+    this.token = token;
+    this.connected = { url, token };
+    return new Promise(() => {});
+  }
+  close(code, reason) {
+    this.closed = { code, reason };
+  }
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+  arrive(zone, type = "welcome") {
+    this.emit(type, { zone: { name: zone } });
+  }
+}
+
+/** A JWT-shaped token (unsigned) that expires `s` seconds from now. */
+function tokenFor(name, s) {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${encode({ alg: "none" })}.${encode({ sub: name, exp: Date.now() / 1000 + s })}.sig`;
+}
+
+function presenceSetup({ access = async () => ({ role: "staff" }) } = {}) {
+  const made = [];
+  const seats = [];
+  const tokens = [];
+  const timers = new Map();
+  let nextTimer = 1;
+  const held = { token: tokenFor("local:kim", 900) };
+  const presence = new DeskPresence({
+    getToken: () => held.token,
+    onToken: (token) => tokens.push(token),
+    onSeat: () => seats.push(presence.zone),
+    deps: {
+      checkAccess: access,
+      fetchConfig: async () => ({ ws_url: "/ws" }),
+      refreshToken: async () => tokenFor("local:kim", 900),
+      newConnection: (tokenSource) => {
+        const connection = new FakeConnection(tokenSource);
+        made.push(connection);
+        return connection;
+      },
+      setTimeout: (fn, ms) => {
+        const id = nextTimer++;
+        timers.set(id, { fn, ms });
+        return id;
+      },
+      clearTimeout: (id) => timers.delete(id),
+    },
+  });
+  return { presence, made, seats, tokens, timers, held };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test("the avatar joins while the box is ticked and the user has a desk, and is seated once", async () => {
+  const { presence, made, seats, held } = presenceSetup();
+  presence.update({ enabled: true, desk: null });
+  await settle();
+  assert.equal(made.length, 0, "no desk, no avatar");
+  assert.equal(presence.line().key, "presenceNoDesk");
+
+  presence.update({ desk: 2 });
+  assert.equal(presence.line().key, "presenceConnecting");
+  await settle();
+  assert.equal(made.length, 1);
+  const connection = made[0];
+  assert.deepEqual(connection.connected, { url: "/ws", token: held.token });
+  // A console refresh while connecting opens nothing more.
+  presence.update({ desk: 2 });
+  await settle();
+  assert.equal(made.length, 1);
+
+  // Joined at the entrance: the console is asked once to seat it.
+  connection.arrive("seoul_plaza");
+  await settle();
+  assert.deepEqual(seats, ["seoul_plaza"]);
+  assert.equal(presence.line().key, "presenceAway");
+  presence.update({ desk: 2 });
+  await settle();
+  assert.equal(seats.length, 1, "one seating per arrival");
+
+  // The server moved it to the desk.
+  connection.arrive(CENTER_ZONE, "enterzone");
+  await settle();
+  assert.deepEqual(presence.line(), { key: "presenceAtDesk", values: { n: 2 } });
+  assert.equal(seats.length, 1);
+
+  // A drop and a reconnect back in the center: "connecting…", then at the desk again.
+  connection.emit("close", { code: 1006, reason: "", willReconnect: true });
+  assert.equal(presence.line().key, "presenceConnecting");
+  connection.arrive(CENTER_ZONE);
+  assert.equal(presence.line().key, "presenceAtDesk");
+
+  // Turned off: closed with 1000 (the avatar leaves at once); on again: a new connection.
+  presence.update({ enabled: false });
+  assert.equal(connection.closed.code, 1000);
+  assert.equal(presence.line().key, "presenceAway");
+  connection.emit("close", { code: 1000, reason: "", willReconnect: false });
+  assert.equal(presence.phase, "idle");
+  presence.update({ enabled: true });
+  await settle();
+  assert.equal(made.length, 2);
+
+  // Going offline gives the desk back: the avatar leaves.
+  presence.update({ desk: null });
+  assert.equal(made[1].closed.code, 1000);
+  assert.equal(presence.line().key, "presenceNoDesk");
+});
+
+test("an avatar taken by another window is left there until the box is ticked again", async () => {
+  const { presence, made } = presenceSetup();
+  presence.update({ enabled: true, desk: 1 });
+  await settle();
+  made[0].arrive(CENTER_ZONE);
+  made[0].emit("close", { code: 4006, reason: "signed in on another connection", willReconnect: false });
+  assert.equal(presence.line().key, "presenceReplaced");
+  presence.update({ desk: 1 });
+  await settle();
+  assert.equal(made.length, 1);
+  presence.update({ enabled: false });
+  presence.update({ enabled: true });
+  await settle();
+  assert.equal(made.length, 2);
+});
+
+test("a refused sign-in is shown; a server away is tried again later", async () => {
+  const refused = Object.assign(new Error("banned"), { status: 403, reason: "you are banned" });
+  let answer = refused;
+  const { presence, made, timers } = presenceSetup({
+    access: async () => {
+      if (answer) throw answer;
+      return { role: "staff" };
+    },
+  });
+  presence.update({ enabled: true, desk: 1 });
+  await settle();
+  assert.equal(made.length, 0);
+  assert.deepEqual(presence.line(), { key: "presenceFailed", values: { reason: "you are banned" } });
+
+  answer = Object.assign(new TypeError("Failed to fetch"), {});
+  presence.update({ enabled: false });
+  presence.update({ enabled: true });
+  await settle();
+  assert.equal(made.length, 0);
+  const [retry] = [...timers.values()];
+  assert.equal(retry.ms, PRESENCE_RETRY_MS);
+  answer = null;
+  retry.fn();
+  await settle();
+  assert.equal(made.length, 1);
+
+  // The connection gave up after its reconnects: tried again later too.
+  made[0].emit("close", { code: 1006, reason: "", willReconnect: false });
+  assert.equal(presence.phase, "idle");
+  assert.equal([...timers.values()].at(-1).ms, PRESENCE_RETRY_MS);
+});
+
+test("the connection renews with the console's fresher token, or a fresh one it hands back", async () => {
+  const { presence, made, tokens, held } = presenceSetup();
+  presence.update({ enabled: true, desk: 1 });
+  await settle();
+  const connection = made[0];
+  connection.token = tokenFor("local:kim", 50);
+  held.token = tokenFor("local:kim", 800);
+  assert.equal(await connection.tokenSource(), held.token);
+  assert.deepEqual(tokens, []);
+  held.token = connection.token;
+  const fresh = await connection.tokenSource();
+  assert.notEqual(fresh, held.token);
+  assert.deepEqual(tokens, [fresh]);
 });

@@ -7,7 +7,12 @@
 // is made once and then updated in place, so what the user is typing and where the focus is
 // survive every refresh; the conversation log only ever appends (a screen reader reads each
 // new line once). The API's refusals are shown, with its reason, in the alert region.
+//
+// "At my desk in 3D" (presence.js): while the box is ticked and the user has a desk, the page
+// keeps a world connection for them, so their avatar sits at the desk in the 3D center; the
+// line under the box says where the avatar is.
 import { el } from "../common/dom.js";
+import { storeToken } from "../session.js";
 import { CenterApi } from "./api.js";
 import {
   LIMITS,
@@ -29,6 +34,7 @@ import {
   ticketTitle,
 } from "./format.js";
 import { $, Poller, applyTexts, bindSignIn, fillRows, initialLocale, setStatus, showError, signOut } from "./page.js";
+import { DeskPresence, presenceWanted, storePresenceWanted } from "./presence.js";
 import { ct } from "./texts.js";
 
 const POLL_MS = 1000;
@@ -50,6 +56,16 @@ const state = {
 };
 
 const poller = new Poller(refresh, POLL_MS);
+
+const presence = new DeskPresence({
+  getToken: () => state.api?.token ?? null,
+  onToken: (token) => {
+    if (state.api) state.api.token = token;
+    storeToken(token);
+  },
+  onChange: () => renderPresence(),
+  onSeat: () => seat(),
+});
 
 function t(key, values) {
   return ct(state.locale, key, values);
@@ -86,6 +102,7 @@ async function refresh() {
   } catch (error) {
     if (error?.status === 401) {
       poller.stop();
+      presence.stop();
       state.api = null;
       $("desk").hidden = true;
       $("sign-out").hidden = true;
@@ -116,6 +133,15 @@ function render() {
   renderQueues(data);
   renderDay(data.day ?? {});
   renderServing(data.serving ?? []);
+  presence.update({ enabled: $("presence-toggle").checked, desk: data.me?.desk ?? null });
+}
+
+/** The line under "At my desk in 3D": where the avatar is (a polite live region). */
+function renderPresence() {
+  const { key, values } = presence.line();
+  const text = t(key, values);
+  const line = $("presence-text");
+  if (line.textContent !== text) line.textContent = text;
 }
 
 function renderMe(me) {
@@ -498,6 +524,26 @@ async function setMyStatus(status) {
   });
 }
 
+/**
+ * The avatar arrived outside the center while the user has a desk (it connected after the
+ * status was set): setting the status again has the server seat it. The status is read
+ * first, so a call made meanwhile is not undone.
+ */
+async function seat() {
+  if (!state.api) return;
+  const data = await state.api.console();
+  const me = data?.me;
+  if (!me?.desk || !me.status || me.status === "offline") return;
+  await state.api.staff({ status: me.status });
+  await poller.now();
+}
+
+function onPresenceToggle() {
+  const on = $("presence-toggle").checked;
+  storePresenceWanted(on);
+  presence.update({ enabled: on });
+}
+
 async function onSkills(event) {
   event.preventDefault();
   const skills = [...$("skills-list").querySelectorAll("input:checked")].map((input) => input.value);
@@ -605,6 +651,7 @@ function onLocale(locale) {
     state.cards.set(id, fresh);
   }
   render();
+  renderPresence();
 }
 
 // -- start -------------------------------------------------------------------------------------
@@ -612,7 +659,12 @@ function onLocale(locale) {
 applyTexts(state.locale);
 $("call-next").addEventListener("click", onCallNext);
 $("skills-form").addEventListener("submit", onSkills);
-$("sign-out").addEventListener("click", signOut);
+$("sign-out").addEventListener("click", () => {
+  presence.stop(); // the avatar leaves with the console
+  signOut();
+});
+$("presence-toggle").checked = presenceWanted();
+$("presence-toggle").addEventListener("change", onPresenceToggle);
 bindSignIn({ locale: state.locale, onLocale, onEnter: enter });
 
-globalThis.__center = { state, poller };
+globalThis.__center = { state, poller, presence };

@@ -196,6 +196,34 @@ const STRINGS = {
   skillsSaved: { ko: "담당 분야를 저장했습니다", en: "Skills saved" },
   needSkill: { ko: "담당 분야를 하나 이상 고르세요", en: "Choose at least one category" },
   statusSet: { ko: "상태: {status}", en: "Status: {status}" },
+  // "At my desk in 3D" (center_pages/presence.js).
+  presenceToggle: { ko: "3D 센터 창구에 내 아바타 두기", en: "At my desk in 3D" },
+  presenceHelp: {
+    ko: "켜 두면 이 페이지가 열려 있고 창구가 배정된 동안 내 아바타가 3D 120 센터의 창구에 앉아 있습니다. 다른 창에서 직접 3D 도시에 들어가 있다면 끄세요.",
+    en: "While this page is open and you have a desk, your avatar sits at it in the 3D 120 Center. Turn this off if you are in the 3D city yourself in another window.",
+  },
+  presenceAtDesk: {
+    ko: "내 아바타가 120 센터 {n}번 창구에 앉아 있습니다",
+    en: "Your avatar is at desk {n} in the 120 Center",
+  },
+  presenceInCenter: { ko: "내 아바타가 120 센터에 있습니다", en: "Your avatar is in the 120 Center" },
+  presenceAway: { ko: "내 아바타가 3D 센터에 없습니다", en: "Your avatar is not in the 3D center" },
+  presenceNoDesk: {
+    ko: "내 아바타가 3D 센터에 없습니다. 창구가 배정되면 자리에 앉습니다",
+    en: "Your avatar is not in the 3D center; it takes its seat once you have a desk",
+  },
+  presenceConnecting: {
+    ko: "내 아바타를 3D 센터에 연결하는 중…",
+    en: "Connecting your avatar to the 3D center…",
+  },
+  presenceReplaced: {
+    ko: "내 아바타가 3D 센터에 없습니다. 다른 창에서 쓰고 있습니다(이 창으로 다시 데려오려면 껐다가 켜세요)",
+    en: "Your avatar is not in the 3D center: another window is using it (turn this off and on to bring it back here)",
+  },
+  presenceFailed: {
+    ko: "내 아바타가 3D 센터에 없습니다: {reason}",
+    en: "Your avatar is not in the 3D center: {reason}",
+  },
   queues: { ko: "대기열", en: "Queues" },
   waiting: { ko: "대기", en: "Waiting" },
   callbacks: { ko: "연락 요청", en: "Callbacks" },
