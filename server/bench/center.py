@@ -7,7 +7,8 @@ numbers over HTTP, some retrying with the same idempotency key on purpose; S civ
 call the next ticket, write to the citizen and close it; each citizen rates the closed
 ticket. Then every ticket is read back as a supervisor: none may be lost (not closed) or
 duplicated (a second ticket for one key, called or closed twice, served by two civil
-servants). See ``server/bench/center_bots.py`` for the bots.
+servants). The run is ``server/bench/center_run.py``, the bots ``center_bots.py``, the
+checks ``center_checks.py``.
 
 Prints human-readable lines, then one JSON object as the last line. Exits 1 when anything was
 lost or duplicated, a number could not be taken, or the run hit ``--timeout``.
@@ -24,7 +25,9 @@ import urllib.parse
 from typing import Any
 
 from server.auth import ACCESS_TOKEN_TTL_S, TokenIssuer
-from server.bench.center_bots import HttpFailure, LoadPlan, Mint, describe, run_center_load
+from server.bench.center_checks import describe
+from server.bench.center_http import HttpFailure, Mint
+from server.bench.center_run import LoadPlan, run_center_load
 from server.bench.server_process import running_server
 from server.signing_key import KEY_DIR_NAME, KEY_FILE_NAME
 from world.roles import Role

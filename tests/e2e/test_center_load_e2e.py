@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from server.bench.center_bots import LoadPlan, run_center_load
+from server.bench.center_run import LoadPlan, run_center_load
 
 TICKETS = 120
 STAFF = 6
