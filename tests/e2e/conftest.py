@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 import pytest
 from plaza_client.client import GuestSession, PlazaClient, sign_in_guest
 from websockets.asyncio.client import ClientConnection, connect
@@ -160,6 +161,40 @@ class Plaza:
         return await http_request(
             "POST", self.http_url + path, body, {"Content-Type": content_type}
         )
+
+    async def api(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        key: str | None = None,
+    ) -> HttpResult:
+        """One call of the JSON API, with a Bearer ``token`` and an Idempotency-Key when
+        given."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        data = b"" if body is None else json.dumps(body).encode()
+        return await http_request(method, self.http_url + path, data, headers)
+
+    async def place_in(self, subject: str, zone: str) -> None:
+        """Save a last place at ``zone``'s first spawn point: the user's next sign-in
+        starts there."""
+        spawn = self.server.city.layout(zone).spawns[0].position
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            await conn.execute(
+                "INSERT INTO last_places (subject, zone, x, y, z, yaw) "
+                "VALUES ($1, $2, $3, $4, $5, 0)",
+                subject,
+                zone,
+                *spawn,
+            )
+        finally:
+            await conn.close()
 
     async def metrics(self) -> dict[str, float]:
         result = await self.get("/metrics")

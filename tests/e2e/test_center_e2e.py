@@ -4,14 +4,12 @@ outages, with real servers and clients."""
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import asyncpg
 import pytest
 
 from server import center_rules
-from tests.e2e.conftest import http_request
 from world.roles import Role
 
 pytestmark = pytest.mark.e2e
@@ -19,42 +17,17 @@ pytestmark = pytest.mark.e2e
 TIMEOUT = 20.0
 
 
-async def api(
-    plaza: Any, method: str, path: str, token: str | None = None, body: Any = None
-) -> Any:
-    data = b"" if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return await http_request(method, plaza.http_url + path, data, headers)
-
-
 async def ok(plaza: Any, method: str, path: str, token: str, body: Any = None) -> Any:
-    response = await api(plaza, method, path, token, body)
+    response = await plaza.api(method, path, token, body)
     assert response.status in (200, 201), (path, response.status, response.text)
     return response.json()
-
-
-async def place_in(plaza: Any, subject: str, zone: str) -> None:
-    """Save a last place in ``zone`` so the user's next sign-in starts there."""
-    spawn = plaza.server.city.layout(zone).spawns[0].position
-    conn = await asyncpg.connect(plaza.database_url)
-    try:
-        await conn.execute(
-            "INSERT INTO last_places (subject, zone, x, y, z, yaw) VALUES ($1, $2, $3, $4, $5, 0)",
-            subject,
-            zone,
-            *spawn,
-        )
-    finally:
-        await conn.close()
 
 
 async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
     minji, jun = plaza.mint("minji"), plaza.mint("jun")
     clerk, boss = plaza.mint("clerk", Role.STAFF), plaza.mint("boss", Role.ADMIN)
 
-    info = (await api(plaza, "GET", "/api/center/info")).json()
+    info = (await plaza.api("GET", "/api/center/info")).json()
     assert info["categories"] == ["transport", "tax", "welfare", "housing", "other"]
     assert [d["desk"] for d in info["desks"]] == [1, 2, 3, 4, 5, 6]
     assert not any(d["open"] for d in info["desks"])
@@ -72,7 +45,7 @@ async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
     console = await ok(plaza, "GET", "/api/center/console", clerk)
     assert console["me"]["status"] == "offline" and console["me"]["desk"] is None
     assert console["queues"]["tax"]["waiting"] == 2
-    refused = await api(plaza, "POST", "/api/center/call-next", clerk, {})
+    refused = await plaza.api("POST", "/api/center/call-next", clerk, {})
     assert refused.status == 409 and "set it to available" in refused.json()["reason"]
     me = await ok(
         plaza, "POST", "/api/center/staff", clerk, {"status": "available", "skills": ["tax"]}
@@ -85,7 +58,7 @@ async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
         ("/api/center/tickets/close", {"id": first["id"], "resolution": "x"}),
         ("/api/center/tickets/note", {"id": first["id"], "text": "x"}),
     ):
-        denied = await api(plaza, "POST", path, minji, body)
+        denied = await plaza.api("POST", path, minji, body)
         assert denied.status == 403, (path, denied.text)
 
     called = (await ok(plaza, "POST", "/api/center/call-next", clerk, {}))["ticket"]
@@ -109,21 +82,19 @@ async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
         plaza, "POST", "/api/center/tickets/note", clerk, {"id": first["id"], "text": "internal"}
     )
     # Another citizen neither reads nor writes in the consultation.
-    assert (await api(plaza, "GET", f"/api/center/tickets?id={first['id']}", jun)).status == 403
-    peek = await api(
-        plaza, "POST", "/api/center/tickets/message", jun, {"id": first["id"], "text": "hi"}
+    assert (await plaza.api("GET", f"/api/center/tickets?id={first['id']}", jun)).status == 403
+    peek = await plaza.api(
+        "POST", "/api/center/tickets/message", jun, {"id": first["id"], "text": "hi"}
     )
     assert peek.status == 403
-    unknown = await api(
-        plaza,
+    unknown = await plaza.api(
         "POST",
         "/api/center/tickets/transfer",
         clerk,
         {"id": first["id"], "to_staff": "local:nobody"},
     )
     assert unknown.status == 400 and "no civil servant" in unknown.json()["reason"]
-    parking = await api(
-        plaza,
+    parking = await plaza.api(
         "POST",
         "/api/center/tickets/transfer",
         clerk,
@@ -151,8 +122,8 @@ async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
         {"id": first["id"], "resolution": "Paid in full"},
     )
     assert closed["state"] == "closed"
-    twice = await api(
-        plaza, "POST", "/api/center/tickets/close", clerk, {"id": first["id"], "resolution": "x"}
+    twice = await plaza.api(
+        "POST", "/api/center/tickets/close", clerk, {"id": first["id"], "resolution": "x"}
     )
     assert twice.status == 409 and "already closed" in twice.json()["reason"]
     assert (await ok(plaza, "GET", "/api/center/console", clerk))["me"]["status"] == "available"
@@ -161,8 +132,8 @@ async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
         plaza, "POST", "/api/center/tickets/rate", minji, {"id": first["id"], "stars": 5}
     )
     assert rated["rating"] == 5
-    rerate = await api(
-        plaza, "POST", "/api/center/tickets/rate", minji, {"id": first["id"], "stars": 4}
+    rerate = await plaza.api(
+        "POST", "/api/center/tickets/rate", minji, {"id": first["id"], "stars": 4}
     )
     assert rerate.status == 409 and "already rated" in rerate.json()["reason"]
 
@@ -178,7 +149,7 @@ async def test_a_ticket_from_number_to_rating_over_http(plaza: Any) -> None:
     assert own["resolution"] == "Paid in full"
 
     # The figures, for supervisors only, here and on /metrics.
-    assert (await api(plaza, "GET", "/api/center/stats", clerk)).status == 403
+    assert (await plaza.api("GET", "/api/center/stats", clerk)).status == 403
     stats = await ok(plaza, "GET", "/api/center/stats", boss)
     assert stats["waiting"]["tax"] == 1
     assert stats["tickets"] == {"created": 2, "closed": 1, "cancelled": 0}
@@ -228,14 +199,14 @@ async def test_bad_center_requests_get_clear_errors(plaza: Any) -> None:
         ({"category": "tax", "description": "x", "key": "k-4", "callback": True}, "contact"),
     ]
     for body, reason in cases:
-        response = await api(plaza, "POST", "/api/center/tickets", minji, body)
+        response = await plaza.api("POST", "/api/center/tickets", minji, body)
         assert response.status == 400, (body, response.text)
         assert reason in response.json()["reason"], response.json()
-    assert (await api(plaza, "POST", "/api/center/tickets", None, cases[0][0])).status == 401
-    missing = await api(plaza, "GET", "/api/center/tickets?id=999", minji)
+    assert (await plaza.api("POST", "/api/center/tickets", None, cases[0][0])).status == 401
+    missing = await plaza.api("GET", "/api/center/tickets?id=999", minji)
     assert missing.status == 404 and "no ticket 999" in missing.json()["reason"]
-    bad = await api(
-        plaza, "POST", "/api/center/staff", plaza.mint("clerk", Role.STAFF), {"status": "asleep"}
+    bad = await plaza.api(
+        "POST", "/api/center/staff", plaza.mint("clerk", Role.STAFF), {"status": "asleep"}
     )
     assert bad.status == 400 and "available" in bad.json()["reason"]
 
@@ -247,12 +218,12 @@ async def test_outside_staffed_hours_a_callback_request_waits_for_the_next_shift
     plaza = await plaza_factory(
         center_hours="sun 03:00-03:01", center_timezone="Pacific/Kiritimati"
     )
-    info = (await api(plaza, "GET", "/api/center/info")).json()
+    info = (await plaza.api("GET", "/api/center/info")).json()
     if info["hours"]["open"]:
         pytest.skip("the test ran in the one staffed minute")
     minji = plaza.mint("minji")
     body = {"category": "welfare", "description": "Benefit question", "key": "after-hours"}
-    closed = await api(plaza, "POST", "/api/center/tickets", minji, body)
+    closed = await plaza.api("POST", "/api/center/tickets", minji, body)
     assert closed.status == 409
     assert "closed now" in closed.json()["reason"] and "callback" in closed.json()["reason"]
     ticket = await ok(
@@ -285,7 +256,7 @@ async def test_a_restart_loses_no_ticket_and_no_place(plaza_factory: Any) -> Non
     await plaza.aclose()
 
     restarted = await plaza_factory(data_dir=plaza.data_dir, database_url=plaza.database_url)
-    info = (await api(restarted, "GET", "/api/center/info")).json()
+    info = (await restarted.api("GET", "/api/center/info")).json()
     assert info["queues"]["housing"]["waiting"] == 4
     for i, token in enumerate(tokens):
         [ticket] = (await ok(restarted, "GET", "/api/center/tickets/mine", token))["tickets"]
@@ -307,7 +278,7 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
     monkeypatch.setattr(center_rules, "DEADLINE_S", 1.0)
     monkeypatch.setattr(center_tickets, "DEADLINE_S", 1.0)
     minji = plaza.mint("minji")
-    await place_in(plaza, "local:jun", "center_120")
+    await plaza.place_in("local:jun", "center_120")
     jun = await plaza.client(token=plaza.mint("jun"))
     assert jun.zone == "center_120"
     body = {"category": "transport", "description": "Bus pass", "key": "bus-pass-1"}
@@ -316,7 +287,7 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
     try:
         await asyncio.to_thread(postgres.stop_server)
         stopped = True
-        failed = await api(plaza, "POST", "/api/center/tickets", minji, body)
+        failed = await plaza.api("POST", "/api/center/tickets", minji, body)
         assert failed.status == 503
         assert "nothing was saved" in failed.json()["reason"]
         in_3d = await jun.zone_request("center.take", kiosk, timeout=TIMEOUT)
@@ -327,7 +298,7 @@ async def test_postgresql_down_while_taking_a_number_then_one_ticket_on_retry(
             await asyncio.to_thread(postgres.start_server)
     retried = None
     for _ in range(40):
-        retried = await api(plaza, "POST", "/api/center/tickets", minji, body)
+        retried = await plaza.api("POST", "/api/center/tickets", minji, body)
         if retried.status == 201:
             break
         await asyncio.sleep(0.5)
@@ -360,7 +331,7 @@ async def test_the_3d_center_takes_numbers_seats_staff_and_keeps_consultations_p
 ) -> None:
     layout = plaza.server.city.layout("center_120")
     for name in ("minji", "bystander", "clerk"):
-        await place_in(plaza, f"local:{name}", "center_120")
+        await plaza.place_in(f"local:{name}", "center_120")
     clerk_token = plaza.mint("clerk", Role.STAFF)
     minji = await plaza.client(token=plaza.mint("minji"))
     bystander = await plaza.client(token=plaza.mint("bystander"))

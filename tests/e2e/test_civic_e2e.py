@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
-import asyncpg
 import pytest
 from plaza_client.client import PlazaClient
 
-from tests.e2e.conftest import http_request
 from world.roles import Role
 
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 20.0
-
-
-async def api(plaza: Any, method: str, path: str, token: str, body: Any = None) -> Any:
-    data = b"" if body is None else json.dumps(body).encode()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    return await http_request(method, plaza.http_url + path, data, headers)
-
-
-async def place_in(plaza: Any, subject: str, zone: str) -> None:
-    """Save a last place in ``zone`` so the user's next sign-in starts there."""
-    spawn = plaza.server.city.layout(zone).spawns[0].position
-    conn = await asyncpg.connect(plaza.server.config.database_url)
-    try:
-        await conn.execute(
-            "INSERT INTO last_places (subject, zone, x, y, z, yaw) VALUES ($1, $2, $3, $4, $5, 0)",
-            subject,
-            zone,
-            *spawn,
-        )
-    finally:
-        await conn.close()
 
 
 def latest(client: PlazaClient, kind: str) -> Any:
@@ -56,7 +32,7 @@ async def test_the_notice_board(plaza: Any) -> None:
         "title": {"ko": "새해 타종", "en": "New Year bell"},
         "body": {"ko": "자정", "en": "Midnight"},
     }
-    posted = await api(plaza, "POST", "/api/notices", staff_token, notice)
+    posted = await plaza.api("POST", "/api/notices", staff_token, notice)
     assert posted.status == 201, posted.text
     await ko.wait_for(lambda c: latest(c, "notices")["notices"], TIMEOUT)
     await en.wait_for(lambda c: latest(c, "notices")["notices"], TIMEOUT)
@@ -64,7 +40,7 @@ async def test_the_notice_board(plaza: Any) -> None:
     assert latest(en, "notices")["notices"][0]["title"] == "New Year bell"
 
     # Citizens may not post, over HTTP or in the plaza.
-    refused = await api(plaza, "POST", "/api/notices", citizen_token, notice)
+    refused = await plaza.api("POST", "/api/notices", citizen_token, notice)
     assert refused.status == 403 and "staff" in refused.json()["reason"]
     result = await ko.zone_request("notice.post", notice)
     assert not result.ok and result.detail == "posting a notice needs the staff role"
@@ -83,13 +59,13 @@ async def test_the_notice_board(plaza: Any) -> None:
 
     listing = (await plaza.get("/api/notices")).json()["notices"]
     assert [n["title"]["ko"] for n in listing] == ["분실물", "새해 타종"]
-    removed = await api(plaza, "POST", "/api/notices/remove", staff_token, {"id": listing[0]["id"]})
+    removed = await plaza.api("POST", "/api/notices/remove", staff_token, {"id": listing[0]["id"]})
     assert removed.json() == {"removed": True}
     await ko.wait_for(lambda c: len(latest(c, "notices")["notices"]) == 1, TIMEOUT)
 
 
 async def test_proposals_with_a_daily_limit_and_an_official_answer(plaza: Any) -> None:
-    await place_in(plaza, "local:minji", "city_hall")
+    await plaza.place_in("local:minji", "city_hall")
     minji = await plaza.client(token=plaza.mint("minji"))
     assert minji.zone == "city_hall"
     staff_token = plaza.mint("clerk", Role.STAFF)
@@ -104,15 +80,14 @@ async def test_proposals_with_a_daily_limit_and_an_official_answer(plaza: Any) -
         ids.append(result.detail["id"])
     fourth = await minji.zone_request("proposal.submit", {"title": "하나 더", "body": "..."})
     assert not fourth.ok and "at most 3 proposals a day" in fourth.detail
-    over_http = await api(
-        plaza, "POST", "/api/proposals", plaza.mint("minji"), {"title": "t", "body": "b"}
+    over_http = await plaza.api(
+        "POST", "/api/proposals", plaza.mint("minji"), {"title": "t", "body": "b"}
     )
     assert over_http.status == 400 and "at most 3" in over_http.json()["reason"]
 
     guest = await plaza.client("손님")
     await guest.wait_for(lambda c: c.welcome, TIMEOUT)
-    refused = await api(
-        plaza,
+    refused = await plaza.api(
         "POST",
         "/api/proposals/review",
         plaza.mint("minji"),
@@ -121,7 +96,7 @@ async def test_proposals_with_a_daily_limit_and_an_official_answer(plaza: Any) -
     assert refused.status == 403
 
     answer = {"id": ids[0], "state": "answered", "answer": "다음 달에 설치합니다."}
-    reviewed = await api(plaza, "POST", "/api/proposals/review", staff_token, answer)
+    reviewed = await plaza.api("POST", "/api/proposals/review", staff_token, answer)
     assert reviewed.status == 200 and reviewed.json()["state"] == "answered"
     await minji.wait_for(
         lambda c: any(
@@ -133,21 +108,20 @@ async def test_proposals_with_a_daily_limit_and_an_official_answer(plaza: Any) -
     assert one["answer"] == "다음 달에 설치합니다." and one["state"] == "answered"
     answered = (await plaza.get("/api/proposals?state=answered")).json()["proposals"]
     assert [p["id"] for p in answered] == [ids[0]]
-    no_answer = await api(
-        plaza, "POST", "/api/proposals/review", staff_token, {"id": ids[1], "state": "rejected"}
+    no_answer = await plaza.api(
+        "POST", "/api/proposals/review", staff_token, {"id": ids[1], "state": "rejected"}
     )
     assert no_answer.status == 400 and "answer" in no_answer.json()["reason"]
 
 
 async def test_polls_count_one_vote_per_citizen_and_push_tallies(plaza: Any) -> None:
     for name in ("minji", "jun"):
-        await place_in(plaza, f"local:{name}", "city_hall")
+        await plaza.place_in(f"local:{name}", "city_hall")
     minji = await plaza.client(token=plaza.mint("minji"))
     jun = await plaza.client(token=plaza.mint("jun"))
     staff_token = plaza.mint("clerk", Role.STAFF)
 
-    citizen_poll = await api(
-        plaza,
+    citizen_poll = await plaza.api(
         "POST",
         "/api/polls",
         plaza.mint("minji"),
@@ -158,7 +132,7 @@ async def test_polls_count_one_vote_per_citizen_and_push_tallies(plaza: Any) -> 
         "question": {"ko": "축제는 언제?", "en": "When should the festival be?"},
         "options": [{"ko": "5월", "en": "May"}, {"ko": "10월", "en": "October"}],
     }
-    created = await api(plaza, "POST", "/api/polls", staff_token, poll)
+    created = await plaza.api("POST", "/api/polls", staff_token, poll)
     assert created.status == 201, created.text
     poll_id = created.json()["id"]
     await jun.wait_for(lambda c: latest(c, "polls") and latest(c, "polls")["polls"], TIMEOUT)
@@ -168,12 +142,12 @@ async def test_polls_count_one_vote_per_citizen_and_push_tallies(plaza: Any) -> 
     # Voting twice counts once, even when both votes race.
     again = await asyncio.gather(
         minji.zone_request("poll.vote", {"poll": poll_id, "option": 0}),
-        api(plaza, "POST", "/api/polls/vote", plaza.mint("minji"), {"poll": poll_id, "option": 0}),
+        plaza.api("POST", "/api/polls/vote", plaza.mint("minji"), {"poll": poll_id, "option": 0}),
     )
     assert not again[0].ok and again[0].detail == "you have already voted in this poll"
     assert again[1].status == 400
-    second = await api(
-        plaza, "POST", "/api/polls/vote", plaza.mint("jun"), {"poll": poll_id, "option": 1}
+    second = await plaza.api(
+        "POST", "/api/polls/vote", plaza.mint("jun"), {"poll": poll_id, "option": 1}
     )
     assert second.status == 201
     bad = await jun.zone_request("poll.vote", {"poll": poll_id, "option": 9})
@@ -183,10 +157,10 @@ async def test_polls_count_one_vote_per_citizen_and_push_tallies(plaza: Any) -> 
     listing = (await plaza.get("/api/polls")).json()["polls"]
     assert listing[0]["tally"] == [0, 2] and listing[0]["votes"] == 2
 
-    closed = await api(plaza, "POST", "/api/polls/close", staff_token, {"id": poll_id})
+    closed = await plaza.api("POST", "/api/polls/close", staff_token, {"id": poll_id})
     assert closed.json() == {"closed": True}
-    late = await api(
-        plaza, "POST", "/api/polls/vote", plaza.mint("late"), {"poll": poll_id, "option": 0}
+    late = await plaza.api(
+        "POST", "/api/polls/vote", plaza.mint("late"), {"poll": poll_id, "option": 0}
     )
     assert late.status == 400 and "closed" in late.json()["reason"]
     await jun.wait_for(lambda c: latest(c, "polls")["polls"] == [], TIMEOUT)

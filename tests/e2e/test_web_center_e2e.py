@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import HttpResult, http_request
 from tests.e2e.web_pages import (
     TIMEOUT,
     axe_violations,
@@ -39,21 +38,11 @@ pytestmark = pytest.mark.e2e
 MS = TIMEOUT * 1000
 
 
-async def call(plaza: Any, method: str, path: str, token: str, body: Any = None) -> HttpResult:
-    """One call of the center's API with a Bearer token (a JSON body when given)."""
-    headers = {"Authorization": f"Bearer {token}"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    return await http_request(method, plaza.http_url + path, data, headers)
-
-
 async def take(plaza: Any, token: str, key: str, **fields: Any) -> dict[str, Any]:
     """A citizen bot takes a number over HTTP; the ticket."""
     body = {"category": "tax", "description": "My property tax bill looks wrong", "key": key}
     body.update(fields)
-    result = await call(plaza, "POST", "/api/center/tickets", token, body)
+    result = await plaza.api("POST", "/api/center/tickets", token, body)
     assert result.status == 201, result.text
     ticket: dict[str, Any] = result.json()
     return ticket
@@ -61,7 +50,7 @@ async def take(plaza: Any, token: str, key: str, **fields: Any) -> dict[str, Any
 
 async def ticket_of(plaza: Any, token: str, ticket_id: int) -> dict[str, Any]:
     """GET /api/center/tickets?id= as ``token`` (the ticket with its events)."""
-    result = await call(plaza, "GET", f"/api/center/tickets?id={ticket_id}", token)
+    result = await plaza.api("GET", f"/api/center/tickets?id={ticket_id}", token)
     assert result.status == 200, result.text
     ticket: dict[str, Any] = result.json()
     return ticket
@@ -160,7 +149,7 @@ async def test_the_console_serves_a_citizens_ticket(
     await wait_text(page, "#me-text", "Desk")
 
     # The console's world connection brings the avatar to its desk in the 3D center.
-    desk = (await call(plaza, "GET", "/api/center/console", staff)).json()["me"]["desk"]
+    desk = (await plaza.api("GET", "/api/center/console", staff)).json()["me"]["desk"]
     assert desk is not None
 
     async def in_center() -> bool:
@@ -206,7 +195,7 @@ async def test_the_console_serves_a_citizens_ticket(
     # The citizen bot answers; the console shows it in the conversation.
     answer = "Thank you! The second instalment was charged twice."
     line = {"id": ticket_id, "text": answer}
-    said = await call(plaza, "POST", "/api/center/tickets/message", citizen.token, line)
+    said = await plaza.api("POST", "/api/center/tickets/message", citizen.token, line)
     assert said.status == 201, said.text
     log = f"article[data-ticket='{ticket_id}'] .chat-log"
     await wait_text(page, log, f"Minji: {answer}")
@@ -292,7 +281,7 @@ async def test_a_citizen_takes_a_number_and_follows_it(
     assert "Estimated wait" in (await page.text_content("#current-facts") or "")
     assert await page.text_content("#current-state") == "Waiting"
     token = await page.evaluate("() => sessionStorage.getItem('plaza.token')")
-    mine = (await call(plaza, "GET", "/api/center/tickets/mine", token)).json()["tickets"]
+    mine = (await plaza.api("GET", "/api/center/tickets/mine", token)).json()["tickets"]
     assert len(mine) == 1, mine
     ticket = mine[0]
     assert ticket["position"] == 2 and ticket["needs"] == ["easy_language"]
@@ -311,19 +300,18 @@ async def test_a_citizen_takes_a_number_and_follows_it(
     # Jun is served and leaves; Mina is next, then called: the page says which desk.
     kim, lee = plaza.mint("kim", Role.STAFF), plaza.mint("lee", Role.STAFF)
     for staff in (kim, lee):
-        ok = await call(plaza, "POST", "/api/center/staff", staff, {"status": "available"})
+        ok = await plaza.api("POST", "/api/center/staff", staff, {"status": "available"})
         assert ok.status == 200, ok.text
-    got = (await call(plaza, "POST", "/api/center/call-next", kim, {})).json()["ticket"]
+    got = (await plaza.api("POST", "/api/center/call-next", kim, {})).json()["ticket"]
     assert got["id"] == first["id"]
     await wait_text(page, "#current-facts", "You are next")
-    got = (await call(plaza, "POST", "/api/center/call-next", lee, {})).json()["ticket"]
+    got = (await plaza.api("POST", "/api/center/call-next", lee, {})).json()["ticket"]
     assert got["id"] == ticket["id"]
     await wait_text(page, "#current-called", f"Please go to desk {got['desk']}")
     await wait_text(page, "#status", f"Ticket {ticket['id']} is called")
 
     # The conversation: the civil servant's line appears, the citizen answers from the page.
-    said = await call(
-        plaza,
+    said = await plaza.api(
         "POST",
         "/api/center/tickets/message",
         lee,
@@ -341,8 +329,7 @@ async def test_a_citizen_takes_a_number_and_follows_it(
     await until(staff_read)
 
     # Closed by the civil servant: the resolution shows, and a rating can be given once.
-    closed = await call(
-        plaza,
+    closed = await plaza.api(
         "POST",
         "/api/center/tickets/close",
         lee,
@@ -391,7 +378,7 @@ async def test_a_callback_request_while_the_center_is_closed(
     await wait_text(page, "#status", "연락 요청")
     await wait_text(page, "#current-number", "연락 요청")
     token = await page.evaluate("() => sessionStorage.getItem('plaza.token')")
-    mine = (await call(plaza, "GET", "/api/center/tickets/mine", token)).json()["tickets"]
+    mine = (await plaza.api("GET", "/api/center/tickets/mine", token)).json()["tickets"]
     assert len(mine) == 1 and mine[0]["callback"] is True, mine
     assert mine[0]["contact"] == "010-1234-5678"
     await no_serious_violations(page)
@@ -406,14 +393,14 @@ async def test_the_dashboard_shows_the_days_figures(
     staff = plaza.mint("kim", Role.STAFF)
     served = await take(plaza, citizen.token, "e2e-dash-serve-01", category="welfare")
     waiting = await take(plaza, citizen.token, "e2e-dash-wait-001")
-    ready = await call(plaza, "POST", "/api/center/staff", staff, {"status": "available"})
+    ready = await plaza.api("POST", "/api/center/staff", staff, {"status": "available"})
     assert ready.status == 200, ready.text
-    got = (await call(plaza, "POST", "/api/center/call-next", staff, {})).json()["ticket"]
+    got = (await plaza.api("POST", "/api/center/call-next", staff, {})).json()["ticket"]
     assert got["id"] == served["id"]
     body = {"id": got["id"], "resolution": "Done"}
-    assert (await call(plaza, "POST", "/api/center/tickets/close", staff, body)).status == 200
+    assert (await plaza.api("POST", "/api/center/tickets/close", staff, body)).status == 200
     rate = {"id": got["id"], "stars": 4}
-    rated = await call(plaza, "POST", "/api/center/tickets/rate", citizen.token, rate)
+    rated = await plaza.api("POST", "/api/center/tickets/rate", citizen.token, rate)
     assert rated.status == 200, rated.text
 
     # A civil servant is refused; a supervisor sees the figures.

@@ -4,13 +4,11 @@ the queue, be called to a desk, talk in private, rate."""
 from __future__ import annotations
 
 import asyncio
-import json
 import pathlib
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import http_request
 from tests.e2e.web_pages import (
     TIMEOUT,
     axe_violations,
@@ -29,21 +27,12 @@ pytestmark = pytest.mark.e2e
 MS = TIMEOUT * 1000
 
 
-async def call(plaza: Any, method: str, path: str, token: str, body: Any = None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    return await http_request(method, plaza.http_url + path, data, headers)
-
-
 async def test_the_center_panel_takes_a_number_follows_the_call_and_rates(
     plaza: Any, browser: Any, tmp_path: pathlib.Path
 ) -> None:
     kim = plaza.mint("kim", Role.STAFF)
     assert (
-        await call(plaza, "POST", "/api/center/staff", kim, {"status": "available"})
+        await plaza.api("POST", "/api/center/staff", kim, {"status": "available"})
     ).status == 200
     page = await open_page(browser, plaza.http_url + "/2d")
     await sign_in(page, "Mina", "en")
@@ -79,15 +68,15 @@ async def test_the_center_panel_takes_a_number_follows_the_call_and_rates(
     assert await body.locator(".center-consultation").is_hidden()
     assert await body.locator(".center-rating").is_hidden()
 
-    got = (await call(plaza, "POST", "/api/center/call-next", kim, {})).json()["ticket"]
+    got = (await plaza.api("POST", "/api/center/call-next", kim, {})).json()["ticket"]
     await wait_text(page, "#center-toast .center-toast-alert", str(got["desk"]))
     await wait_text(page, "#center-body .center-called", str(got["desk"]))
     assert await body.locator(".center-consultation").is_visible()
     await wait_text(page, "#center-body .center-messages", "No messages yet")
     await body.get_by_role("button", name="Go to the desk").click()
     await wait_text(page, "#center-body .center-ticket > .form-note", "desk")
-    said = await call(
-        plaza, "POST", "/api/center/tickets/message", kim, {"id": got["id"], "text": "Hello Mina"}
+    said = await plaza.api(
+        "POST", "/api/center/tickets/message", kim, {"id": got["id"], "text": "Hello Mina"}
     )
     assert said.status == 201, said.text
     await wait_text(page, "#center-body .center-messages", "kim: Hello Mina")
@@ -102,8 +91,7 @@ async def test_the_center_panel_takes_a_number_follows_the_call_and_rates(
     items = await body.locator(".center-messages li").all_text_contents()
     assert len(items) == 2, items
 
-    closed = await call(
-        plaza,
+    closed = await plaza.api(
         "POST",
         "/api/center/tickets/close",
         kim,
