@@ -44,6 +44,10 @@ def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         (("--entrance", "atlantis"), {}, "the entrance zone 'atlantis' is not registered"),
         (("--zone", "x.json"), {}, "unrecognized arguments: --zone"),
         (("--instance-capacity", "0"), {}, "--instance-capacity must be within 1.."),
+        (("--center-hours", "weekdays"), {}, "expected e.g. 'mon-fri 09:00-18:00'"),
+        (("--center-timezone", "Mars/Olympus"), {}, "time zone 'Mars/Olympus' is not known"),
+        (("--center-categories", "tax,tax"), {}, "--center-categories must list distinct"),
+        ((), {"PLAZA_CENTER_RETENTION_DAYS": "0"}, "--center-retention-days must be within"),
         ((), {"PLAZA_GUESTS": "maybe"}, "must be on or off, got 'maybe'"),
         (("--oidc-issuer", "https://id.example.org/realms/plaza"), {}, "PLAZA_OIDC_AUDIENCE"),
         (
