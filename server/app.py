@@ -20,6 +20,9 @@ from server.db.database import Database, DatabaseUnavailable
 from server.db.embedded import EmbeddedPostgresError
 from server.db.migrate import MigrationError
 from server.db.session import DatabaseSession
+from server.events import Schedule
+from server.events_api import EventsApi
+from server.events_live import EventBoard
 from server.gateway import WS_PATH, Gateway
 from server.gc_policy import tune_gc
 from server.http import HttpError, HttpServer, Request, Response, Router
@@ -99,6 +102,7 @@ class PlazaServer:
         self.places: PlaceWriter | None = None
         self.intents: IntentRunner | None = None
         self.center: Center | None = None
+        self.events: EventBoard | None = None
         self._key_refresher: asyncio.Task[None] | None = None
         self.ready = False
         self.started_at = time.time()
@@ -134,6 +138,7 @@ class PlazaServer:
         ReportsApi(identity_api.identity, db).add_routes(self.router)
         await self._open_civic(db, identity_api)
         await self._open_center(db, identity_api)
+        await self._open_events(db, identity_api)
         await self.gateway.start(self.config.host, self.config.ws_port)
         await self.http.start()
         self.loop.start()
@@ -171,6 +176,8 @@ class PlazaServer:
             await self.intents.stop()
         if self.center is not None:
             await self.center.stop()
+        if self.events is not None:
+            await self.events.stop()
         if self.places is not None:
             await self.places.stop()
         await self.http.close()
@@ -216,6 +223,18 @@ class PlazaServer:
             self.gateway.admission.seat = self.center.seat
         CenterApi(identity_api.identity, self.center).add_routes(self.router)
         await self.center.start()
+
+    async def _open_events(self, db: Database, identity_api: IdentityApi) -> None:
+        """The festival schedule: its HTTP API, and the schedule published to the zone."""
+        schedule = Schedule(db, self._crowd)
+        self.events = EventBoard(schedule, self.city.notify, self.gateway.tell)
+        EventsApi(identity_api.identity, schedule, self.events).add_routes(self.router)
+        await self.events.start()
+
+    def _crowd(self, zone: str) -> int:
+        """How many avatars are in ``zone`` now, over all its instances."""
+        runtime = self.city.zones.get(zone)
+        return 0 if runtime is None else sum(i.count() for i in runtime.instances)
 
     def _desk_seats(self) -> dict[int, tuple[float, float, float, float]]:
         """The center zone's desks, ``desk_1``, ``desk_2``..., each with where its civil
