@@ -29,6 +29,7 @@ from server.http import HttpError, HttpServer, Request, Response, Router
 from server.identity_api import IdentityApi
 from server.metrics import CONTENT_TYPE, Registry
 from server.moderation import Moderation, SanctionList
+from server.moments import Moments
 from server.notices import NoticeBoard
 from server.oidc import OidcError, OidcVerifier
 from server.places import PlaceWriter
@@ -227,8 +228,9 @@ class PlazaServer:
     async def _open_events(self, db: Database, identity_api: IdentityApi) -> None:
         """The festival schedule: its HTTP API, and the schedule published to the zone."""
         schedule = Schedule(db, self._crowd)
-        self.events = EventBoard(schedule, self.city.notify, self.gateway.tell)
-        EventsApi(identity_api.identity, schedule, self.events).add_routes(self.router)
+        moments = Moments(db)
+        self.events = EventBoard(schedule, moments, self.city.notify, self.gateway.tell)
+        EventsApi(identity_api.identity, schedule, moments, self.events).add_routes(self.router)
         await self.events.start()
 
     def _crowd(self, zone: str) -> int:

@@ -372,17 +372,14 @@ class Schedule:
             raise EventConflict(f"the {stage} stage has event {other['id']} ({title}) at that time")
 
     def _fields(self, body: Mapping[str, Any], row: asyncpg.Record | None) -> dict[str, Any]:
-        def given(name: str, current: Any) -> Any:
-            return body[name] if name in body else current
-
         try:
             title = check_texts(
-                given("title", None if row is None else json.loads(row["title"])),
+                body.get("title", None if row is None else json.loads(row["title"])),
                 "title",
                 MAX_TITLE_CHARS,
             )
             description = check_texts(
-                given("description", None if row is None else json.loads(row["description"])),
+                body.get("description", None if row is None else json.loads(row["description"])),
                 "description",
                 MAX_DESCRIPTION_CHARS,
             )
@@ -390,9 +387,9 @@ class Schedule:
             raise EventError(str(exc)) from None
         now = self.clock()
         old_start = None if row is None else row["starts_at"].timestamp()
-        starts = parse_time(given("starts_at", old_start), "starts_at")
+        starts = parse_time(body.get("starts_at", old_start), "starts_at")
         ends = parse_time(
-            given("ends_at", None if row is None else row["ends_at"].timestamp()), "ends_at"
+            body.get("ends_at", None if row is None else row["ends_at"].timestamp()), "ends_at"
         )
         if starts != old_start and starts < now - PAST_SLACK_S:
             raise EventError("starts_at: that is in the past; schedule events ahead")
@@ -400,12 +397,12 @@ class Schedule:
             raise EventError("ends_at: must be after starts_at")
         if ends - starts > MAX_EVENT_HOURS * 3600:
             raise EventError(f"ends_at: an event lasts at most {MAX_EVENT_HOURS} hours")
-        capacity = given("capacity", None if row is None else row["capacity"])
+        capacity = body.get("capacity", None if row is None else row["capacity"])
         if isinstance(capacity, bool) or not isinstance(capacity, int):
             raise EventError(f"capacity: expected a whole number from 1 to {MAX_CAPACITY}")
         if not 1 <= capacity <= MAX_CAPACITY:
             raise EventError(f"capacity: {capacity}; expected 1 to {MAX_CAPACITY}")
-        performers = given("performers", [] if row is None else list(row["performers"]))
+        performers = body.get("performers", [] if row is None else list(row["performers"]))
         if (
             not isinstance(performers, list)
             or len(performers) > MAX_PERFORMERS

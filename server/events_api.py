@@ -15,6 +15,7 @@ from server.db.database import DatabaseUnavailable
 from server.events import EventConflict, EventError, EventNotFound, Schedule
 from server.events_live import EventBoard
 from server.http import HttpError, Request, Response, Router
+from server.moments import Moments
 from server.permissions import PermissionDenied
 
 __all__ = ["EventsApi"]
@@ -34,10 +35,12 @@ class EventsApi:
         self,
         identity: Callable[[Request], Awaitable[Identity]],
         schedule: Schedule,
+        moments: Moments,
         board: EventBoard,
     ) -> None:
         self.identity = identity
         self.schedule = schedule
+        self.moments = moments
         self.board = board
 
     def add_routes(self, router: Router) -> None:
@@ -48,6 +51,9 @@ class EventsApi:
         router.add("POST", "/api/events/cancel", self.cancel)
         router.add("POST", "/api/events/gates", self.gates)
         router.add("POST", "/api/events/rsvp", self.rsvp)
+        router.add("GET", "/api/events/moments", self.list_moments)
+        router.add("POST", "/api/events/moments", self.schedule_moment)
+        router.add("POST", "/api/events/moments/cancel", self.cancel_moment)
 
     async def _act(self, work: Awaitable[Any], changes: bool = False) -> Any:
         try:
@@ -114,4 +120,20 @@ class EventsApi:
         who = await self.identity(request)
         body = _body(request)
         work = self.schedule.rsvp(who, body.get("id"), body.get("going", True))
+        return Response.json(await self._act(work, changes=True))
+
+    async def list_moments(self, request: Request) -> Response:
+        """Moments still to fire, soonest first."""
+        return Response.json({"moments": await self._act(self.moments.upcoming())})
+
+    async def schedule_moment(self, request: Request) -> Response:
+        """{event, kind, at, label?, count?, every_s?} (organizers)."""
+        who = await self.identity(request)
+        moment = await self._act(self.moments.schedule(who, _body(request)), changes=True)
+        return Response.json(moment, status=201)
+
+    async def cancel_moment(self, request: Request) -> Response:
+        """{id} (organizers)."""
+        who = await self.identity(request)
+        work = self.moments.cancel(who, _body(request).get("id"))
         return Response.json(await self._act(work, changes=True))

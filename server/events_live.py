@@ -1,9 +1,10 @@
 """The festival schedule kept live: the zone shows it, and those who RSVPed hear the start.
 
 After every change, and every ``ANNOUNCE_EVERY_S``, the schedule is published to the event
-zone as the sticky ``events`` event (so every instance, including ones opening later, has
-it), and each event that has just started is announced once: ``event.started`` to each user
-who RSVPed, wherever they are in the city, and to the zone.
+zone as the sticky ``events`` event and the upcoming synchronized moments as the sticky
+``moments`` event (so every instance, including ones opening later, has them), and each
+event that has just started is announced once: ``event.started`` to each user who RSVPed,
+wherever they are in the city, and to the zone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from server.db.database import DatabaseUnavailable
 from server.events import EVENT_ZONE, Schedule
+from server.moments import Moments
 from world.zone_api import ServerEvent
 
 __all__ = ["ANNOUNCE_EVERY_S", "EventBoard"]
@@ -31,11 +33,15 @@ Tell = Callable[[str, str, str, Any], bool]
 class EventBoard:
     """Publishes the schedule and announces starts; see the module docstring."""
 
-    def __init__(self, schedule: Schedule, notify: Callable[..., bool], tell: Tell) -> None:
+    def __init__(
+        self, schedule: Schedule, moments: Moments, notify: Callable[..., bool], tell: Tell
+    ) -> None:
         self.schedule = schedule
+        self.moments = moments
         self.notify = notify
         self.tell = tell
         self._published: list[dict[str, Any]] | None = None
+        self._moments: list[dict[str, Any]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 
@@ -56,11 +62,15 @@ class EventBoard:
         self._changed.set()
 
     async def publish(self) -> None:
-        """Tell the event zone's instances the schedule, if it changed."""
+        """Tell the event zone's instances the schedule and the moments, if they changed."""
         events = await self.schedule.listing(None)
         if events != self._published:
             self._published = events
             self.notify(EVENT_ZONE, ServerEvent("events", {"events": events}), sticky=True)
+        moments = await self.moments.upcoming()
+        if moments != self._moments:
+            self._moments = moments
+            self.notify(EVENT_ZONE, ServerEvent("moments", {"moments": moments}), sticky=True)
 
     async def announce(self) -> int:
         """Announce the events that have just started; returns how many."""

@@ -3,6 +3,7 @@ with a real server, PostgreSQL and clients."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -152,3 +153,51 @@ async def test_those_who_rsvped_are_told_in_the_city_when_the_event_starts(plaza
     assert not any(e.type == "event.started" for e in jun.zone_events)
     await plaza.server.events.announce()
     assert len([e for e in minji.zone_events if e.type == "event.started"]) == 1
+
+
+async def test_moments_are_scheduled_ahead_and_published_to_the_grounds(plaza: Any) -> None:
+    organizer = plaza.mint("organizer", Role.ORGANIZER)
+    event = await ok(plaza, "POST", "/api/events", organizer, event_body(time.time() + 3600))
+    midnight = time.time() + 3600
+    bell = {
+        "event": event["id"],
+        "kind": "bell",
+        "at": midnight,
+        "count": 33,
+        "every_s": 2.5,
+        "label": {"ko": "제야의 종", "en": "The New Year bell"},
+    }
+    moment = await ok(plaza, "POST", "/api/events/moments", organizer, bell)
+    assert (moment["count"], moment["every_s"], moment["at"]) == (33, 2.5, pytest.approx(midnight))
+
+    sticky = plaza.server.city.zones["festival"].sticky
+
+    async def published() -> list[Any]:
+        for _ in range(100):
+            moments = sticky.get("moments")
+            if moments is not None and moments.data["moments"]:
+                return list(moments.data["moments"])
+            await asyncio.sleep(0.1)
+        raise AssertionError("the moments were not published")
+
+    [shown] = await published()
+    assert shown["id"] == moment["id"] and shown["kind"] == "bell"
+
+    cases = [
+        (plaza.mint("minji"), {**bell, "at": midnight + 60}, 403, "organizer"),
+        (organizer, {**bell, "at": time.time() - 5}, 400, "in the past"),
+        (organizer, {**bell, "at": time.time() + 0.5}, 400, "too soon"),
+        (organizer, {**bell, "kind": "confetti"}, 400, "kind: expected one of"),
+        (organizer, {**bell, "count": 2, "every_s": 0}, 400, "above 0 when repeated"),
+        (organizer, {**bell, "event": 999}, 404, "no event 999"),
+    ]
+    for token, body, status, reason in cases:
+        response = await plaza.api("POST", "/api/events/moments", token, body)
+        assert response.status == status, (body, response.text)
+        assert reason in response.json()["reason"], response.json()
+
+    cancelled = await ok(
+        plaza, "POST", "/api/events/moments/cancel", organizer, {"id": moment["id"]}
+    )
+    assert cancelled["cancelled"] is True
+    assert (await ok(plaza, "GET", "/api/events/moments", None))["moments"] == []

@@ -36,6 +36,25 @@ CREATE TABLE event_rsvps (
 );
 CREATE INDEX event_rsvps_by_subject ON event_rsvps (subject);
 
+-- Synchronized moments: cues every client fires at the same server time (the bell's
+-- strokes at midnight, fireworks, a light show, a countdown's end).
+CREATE TABLE event_moments (
+    id            bigserial PRIMARY KEY,
+    event_id      bigint NOT NULL REFERENCES festival_events (id),
+    kind          text NOT NULL CHECK (kind IN ('bell', 'fireworks', 'lights', 'countdown',
+                                                'cue')),
+    at            timestamptz NOT NULL,
+    -- Locale -> text: what the moment is called on screens and in captions.
+    label         jsonb NOT NULL DEFAULT '{}'::jsonb,
+    -- Repeats (the 33 strokes of the bell): how many, and seconds between them.
+    count         integer NOT NULL DEFAULT 1 CHECK (count BETWEEN 1 AND 108),
+    every_s       double precision NOT NULL DEFAULT 0 CHECK (every_s >= 0 AND every_s <= 600),
+    created_by    text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    cancelled_at  timestamptz
+);
+CREATE INDEX event_moments_upcoming ON event_moments (at) WHERE cancelled_at IS NULL;
+
 CREATE TABLE alerts (
     id          bigserial PRIMARY KEY,
     -- Locale -> text maps (Korean required).
