@@ -9,6 +9,8 @@ import signal
 import time
 
 from server.admission import StoredAdmission
+from server.alerts import Alerts
+from server.alerts_api import AlertsApi
 from server.auth import AuthError, TokenIssuer
 from server.center_api import CenterApi
 from server.center_hours import StaffedHours
@@ -137,6 +139,7 @@ class PlazaServer:
         )
         identity_api.add_routes(self.router)
         ReportsApi(identity_api.identity, db).add_routes(self.router)
+        AlertsApi(identity_api.identity, Alerts(db, self.gateway.alert)).add_routes(self.router)
         await self._open_civic(db, identity_api)
         await self._open_center(db, identity_api)
         await self._open_events(db, identity_api)

@@ -99,6 +99,13 @@ def _bench_web(args: argparse.Namespace) -> int:
     return web.main(args)
 
 
+def _bench_festival(args: argparse.Namespace) -> int:
+    from server.bench import festival
+
+    festival.report(festival.run(args))
+    return 0
+
+
 def _bench_center(args: argparse.Namespace) -> int:
     from server.bench import center
 
@@ -127,11 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_database_argument(migrate)
     migrate.set_defaults(run=_migrate)
 
+    from world.roles import Role
+
     token = commands.add_parser("token", help="mint a token for local use")
     token.add_argument("--name", required=True)
-    token.add_argument(
-        "--role", default="citizen", help="guest|citizen|staff|organizer|moderator|admin"
-    )
+    token.add_argument("--role", default="citizen", help="|".join(role.value for role in Role))
     token.add_argument("--locale", default="ko")
     token.add_argument("--subject", default=None, help="user id (default local:<name>)")
     token.add_argument("--ttl", type=int, default=900, help="seconds, at most 900")
@@ -152,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench", required=True
     )
-    from server.bench import center, city, interest, load, tick, web
+    from server.bench import center, city, festival, interest, load, tick, web
 
     tick_parser = bench.add_parser("tick", help="the world step alone, no sockets")
     tick.add_arguments(tick_parser)
@@ -180,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     center.add_arguments(center_parser)
     center_parser.set_defaults(run=_bench_center)
+    festival_parser = bench.add_parser(
+        "festival", help="the festival zone: a cheering crowd over instances, two performers"
+    )
+    festival.add_arguments(festival_parser)
+    festival_parser.set_defaults(run=_bench_festival)
     return parser
 
 

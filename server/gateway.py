@@ -54,7 +54,9 @@ from world.codec import (
     encode_pong,
     encode_token_expiring,
 )
+from world.codec_alert import encode_alert
 from world.codec_social import Block, Report, Say, ZoneRequest, encode_zone_event
+from world.codec_stage import React
 from world.inbox import JoinRequest, ResumeRequest
 from world.intents import Persist
 from world.members import Member
@@ -100,6 +102,7 @@ _OPCODES = {
     Block: int(Opcode.BLOCK),
     Report: int(Opcode.REPORT),
     ZoneRequest: int(Opcode.ZONE),
+    React: int(Opcode.REACT),
 }
 
 
@@ -510,6 +513,22 @@ class Gateway:
         if session is None or not session.avatar_id:
             return False
         return session.link.send_now(encode_zone_event(zone, kind, data))
+
+    def alert(self, render: Callable[[str], dict[str, Any]]) -> int:
+        """Send an emergency alert (``render(locale)`` gives one reader's) on every live
+        connection, now, whatever is queued; returns how many it reached."""
+        encoded: dict[str, bytes] = {}
+        reached = 0
+        for avatar_id, session in list(self.sessions.items()):
+            instance = self.city.where.get(avatar_id)
+            member = None if instance is None else instance.members.get(avatar_id)
+            locale = session.identity.locale if member is None else member.locale
+            data = encoded.get(locale)
+            if data is None:
+                data = encoded[locale] = encode_alert(render(locale))
+            if session.link.send_now(data):
+                reached += 1
+        return reached
 
     def summon(self, subject: str, zone: str, spot: str) -> bool:
         """Move the user's avatar, if connected, to ``spot`` of ``zone`` (see

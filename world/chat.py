@@ -163,6 +163,19 @@ class Chat:
         out.append((line.speaker, encode_chat({**info, "request_id": request_id})))
         return out
 
+    def relay(
+        self, line: ChatLine, channel: str, hearers: Iterable[tuple[int, Member]]
+    ) -> list[tuple[int, bytes]]:
+        """``line`` once more, as ``channel`` (a performer's line carried to the whole stage
+        zone), for the ``hearers`` who have not blocked the speaker; encoded once. The
+        speaker's own copy came with ``deliver``."""
+        shared = encode_chat({**line.to_wire(), "channel": channel})
+        return [
+            (avatar_id, shared)
+            for avatar_id, member in hearers
+            if avatar_id != line.speaker and line.speaker_subject not in member.blocked
+        ]
+
     def context_for_report(self, reporter: str, reported: str) -> list[dict[str, Any]]:
         """The reported user's recent lines, and the two users' direct messages, oldest
         first, at most ``REPORT_CONTEXT_LINES``."""

@@ -3,9 +3,10 @@
 ``City.step(now)`` runs one tick for all of them: leaves, moves between zones (portals,
 transfers, kicks), joins, resumes, client requests (chat, blocks, reports, zone messages),
 the server's news for zones, timers and ``on_tick``, then each instance's world step
-(movement, interest, frames). Portals are checked after the step and carried out at the
-start of the next tick. Like ``World`` it never awaits; the server passes ``now`` in and
-carries out the returned messages, frames and intents.
+(movement, interest, frames), then the stage broadcast and the reaction counts of festival
+zones (``world.stage``, ``world.reactions``). Portals are checked after the step and carried
+out at the start of the next tick. Like ``World`` it never awaits; the server passes ``now``
+in and carries out the returned messages, frames and intents.
 
 Avatar ids come from one ``IdSpace`` shared by every instance, so an avatar keeps its id
 from zone to zone, and the gateway can route a client's input with one lookup.
@@ -36,12 +37,15 @@ from world.city_requests import handle_request
 from world.codec import Move as MoveInput
 from world.codec import Pose, encode_welcome
 from world.codec_social import encode_enter_zone, encode_zone_event
+from world.codec_stage import React
 from world.deltas import Frames
 from world.inbox import MAX_JOINS_PER_TICK, Inbox, JoinRequest
 from world.instance import Effects, Instance, Move
 from world.intents import Persist
 from world.members import Member
 from world.protocol import ZONE_SEQ_GAP
+from world.reactions import Reactions
+from world.stage import StageBroadcasts
 from world.world import StepTimings, World
 from world.zone_api import Placement, ServerEvent
 from world.zone_layout import ZoneLayout
@@ -78,6 +82,8 @@ class City:
         self.ids = IdSpace(self.config.capacity)
         self.inbox = Inbox()
         self.chat = Chat()
+        self.reactions = Reactions()
+        self.stages = StageBroadcasts(self.zones)
         self.tick = 0
         self.where: dict[int, Instance] = {}
         self._effects = Effects()
@@ -138,7 +144,10 @@ class City:
             instance.world.inbox.hold(avatar_id)
 
     def post(self, avatar_id: int, request: Any) -> bool:
-        """Queue a SAY, BLOCK, REPORT or ZONE request; False when too many are waiting."""
+        """Queue a SAY, BLOCK, REPORT or ZONE request, or a REACT (counted at the tick, not
+        in the request queue); False when too many are waiting."""
+        if isinstance(request, React):
+            return self.reactions.push(avatar_id, request.kind)
         if len(self._requests) >= MAX_PENDING_REQUESTS:
             return False
         self._requests.append((avatar_id, request))
@@ -267,6 +276,8 @@ class City:
                 continue
             info = self.welcome_info(request.avatar_id, now, resumed=True)
             joined.append((request.ticket, request.avatar_id, encode_welcome(info)))
+            # A resumed client knows nothing yet: it is told the stage as a newcomer is.
+            self.stages.arrived(request.avatar_id, owner, owner.members[request.avatar_id])
         inbox.resumes.clear()
         # The server's news first: a client answering a push it just got (a ticket called
         # to a desk) finds the zone already knowing what the push said.
@@ -302,6 +313,10 @@ class City:
                     for avatar_id, portal in watch.check(instance.world.table):
                         placement = Placement(spot=portal.destination)
                         self._moves.append(Move(avatar_id, portal.target, placement, portal.id))
+        # After every world step, so performers are where this tick put them.
+        counts = self.reactions.count(now, self.where)
+        messages.extend(counts.refusals)
+        messages.extend(self.stages.step(self.tick, counts))
         self._moves.extend(effects.moves)
         effects.moves.clear()
         self._close_idle(now)
@@ -393,6 +408,7 @@ class City:
         instance.members[avatar_id] = member
         instance.empty_since = None
         self.where[avatar_id] = instance
+        self.stages.arrived(avatar_id, instance, member)
         watch = self.zones[instance.zone].portals[instance.instance]
         watch.arrived(avatar_id, float(position[0]), float(position[2]))
 
@@ -431,6 +447,7 @@ class City:
             return
         self._take_out(instance, avatar_id)
         self.chat.forget(avatar_id)
+        self.reactions.forget(avatar_id)
         self.ids.release(avatar_id)
 
     def _take_out(self, instance: Instance, avatar_id: int) -> None:
@@ -439,6 +456,7 @@ class City:
         instance.world.remove_avatar(avatar_id)
         del instance.members[avatar_id]
         del self.where[avatar_id]
+        self.stages.left(avatar_id, instance)
         self.zones[instance.zone].portals[instance.instance].left(avatar_id)
 
     def _carry_out(self, move: Move, now: float) -> None:

@@ -83,6 +83,12 @@ def _say(
         hearers = [(i, members[i]) for i in ids if i in members]
     line = chat.accept(now, instance.zone, avatar_id, member, name, say, to_subject)
     instance.effects.messages.extend(chat.deliver(line, hearers, say.request_id))
+    if say.channel == "near":
+        # A performer's or interpreter's line on stage reaches the whole festival crowd.
+        stage = city.stages.on_stage(instance.zone, avatar_id)
+        if stage is not None:
+            heard = (hearer for hearer, _ in hearers)
+            instance.effects.messages.extend(stage.relay(chat, line, heard))
 
 
 def _block(city: City, instance: Instance, avatar_id: int, member: Member, block: Block) -> None:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import msgpack
 
+from world.codec_alert import Alert, decode_alert
 from world.codec_social import (
     ChatMessage,
     EnterZone,
@@ -25,6 +26,7 @@ from world.codec_social import (
     decode_social,
     encode_social,
 )
+from world.codec_stage import React, Stage, decode_react, decode_stage, encode_react
 from world.protocol import (
     FLAG_MASK_CLIENT,
     MAX_CLIENT_FRAME_BYTES,
@@ -150,7 +152,7 @@ RENEW_REQUEST_ID = "renew"
 
 _SOCIAL_OPCODES = frozenset({Opcode.SAY, Opcode.BLOCK, Opcode.REPORT, Opcode.ZONE})
 
-ClientMessage = Move | Pose | Ping | Renew | Moderate | SocialMessage
+ClientMessage = Move | Pose | Ping | Renew | Moderate | SocialMessage | React
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,8 @@ ServerMessage = (
     | ChatMessage
     | ZoneEvent
     | EnterZone
+    | Stage
+    | Alert
 )
 
 _packer_options: dict[str, Any] = {"use_bin_type": True}
@@ -426,6 +430,8 @@ def decode_client(data: bytes | bytearray | memoryview | str) -> ClientMessage:
         return _moderate(msg)
     if op in _SOCIAL_OPCODES:
         return decode_social(msg)
+    if op == Opcode.REACT:
+        return decode_react(msg)
     raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown opcode {op}", op)
 
 
@@ -454,6 +460,8 @@ def encode_client(message: ClientMessage) -> bytes:
         body = [int(Opcode.PING), message.client_time]
     elif isinstance(message, Renew):
         body = [int(Opcode.RENEW), message.token]
+    elif isinstance(message, React):
+        return encode_react(message)
     elif not isinstance(message, Moderate):
         return encode_social(message)
     else:
@@ -531,6 +539,10 @@ def decode_server(data: bytes | bytearray | memoryview) -> ServerMessage:
             return ZoneEvent(zone, kind, data)
         if op == Opcode.ENTER_ZONE:
             return EnterZone(dict(msg[1]))
+        if op == Opcode.STAGE:
+            return decode_stage(msg)
+        if op == Opcode.ALERT:
+            return decode_alert(msg)
     except (ValueError, IndexError, TypeError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"bad server message {op}: {exc}", op) from None
     raise ProtocolError(ErrorCode.UNKNOWN_OPCODE, f"unknown server opcode {op}", op)

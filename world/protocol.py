@@ -29,6 +29,7 @@ __all__ = [
     "CloseCode",
     "ErrorCode",
     "Opcode",
+    "ReactionKind",
 ]
 
 SUBPROTOCOL = "plaza.v1"
@@ -63,6 +64,7 @@ class Opcode(IntEnum):
     BLOCK = 7
     REPORT = 8
     ZONE = 9
+    REACT = 10
 
     WELCOME = 64
     WORLD = 65
@@ -74,6 +76,8 @@ class Opcode(IntEnum):
     CHAT = 71
     ZONE_EVENT = 72
     ENTER_ZONE = 73
+    STAGE = 74
+    ALERT = 75
 
 
 CLIENT_OPCODES = frozenset(
@@ -87,6 +91,7 @@ CLIENT_OPCODES = frozenset(
         Opcode.BLOCK,
         Opcode.REPORT,
         Opcode.ZONE,
+        Opcode.REACT,
     }
 )
 
@@ -117,6 +122,15 @@ class AvatarFlag(IntEnum):
 
 # Bits a client may set on its own avatar; the rest are the server's to give.
 FLAG_MASK_CLIENT = int(AvatarFlag.VR | AvatarFlag.SEATED | AvatarFlag.SPEAKING | AvatarFlag.AWAY)
+
+
+class ReactionKind(IntEnum):
+    """What a REACT carries: a crowd's cheer, clap or heart, counted per tick, never relayed
+    one by one (STAGE carries the counts)."""
+
+    CHEER = 0
+    CLAP = 1
+    HEART = 2
 
 
 class CloseCode(IntEnum):

@@ -14,6 +14,10 @@ __all__ = ["Role", "parse_role"]
 class Role(StrEnum):
     """A participant's role, ordered here from least to most privileged.
 
+    The order matters where a provider's token lists several roles (the highest wins), so
+    the festival's stage roles sit with the guide: a part to play in one place, not a
+    power over other people's accounts as staff and above have.
+
     Being a ``StrEnum`` lets a role travel through JSON, msgpack and JWT claims
     as its plain string value without a custom encoder.
     """
@@ -21,6 +25,8 @@ class Role(StrEnum):
     GUEST = "guest"
     CITIZEN = "citizen"
     GUIDE = "guide"  # leads guided tours in the tourism district
+    PERFORMER = "performer"  # on a festival stage, seen in every instance of the zone
+    INTERPRETER = "interpreter"  # sign language or captions beside the performers
     STAFF = "staff"
     ORGANIZER = "organizer"
     MODERATOR = "moderator"

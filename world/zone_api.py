@@ -54,7 +54,8 @@ class AvatarView(Protocol):
 
     @property
     def role(self) -> str:
-        """guest, citizen, guide, staff, organizer, moderator or admin (``world.roles``)."""
+        """guest, citizen, guide, performer, interpreter, staff, organizer, moderator or admin
+        (``world.roles``)."""
 
     @property
     def locale(self) -> str:
@@ -213,15 +214,19 @@ class Zone:
     instance opens for newcomers once one holds ``open_at`` x ``capacity``; ``placement``
     is ``"fill"`` (newcomers fill the lowest instance first) or ``"even"`` (the emptiest
     instance first, for crowds such as festivals); ``layout_resource`` names a layout
-    file next to the zone's module when it does not live in Plaza's assets. Plaza creates
-    an instance's zone object with no arguments; keep its state in attributes set in
-    ``on_create``.
+    file next to the zone's module when it does not live in Plaza's assets;
+    ``stage_spot`` names the layout spot whose area is a stage shown in every instance
+    (performers and interpreters on it, docs/protocol.md STAGE); ``reactions`` says whether
+    the zone takes REACT (cheers, claps, hearts). Plaza creates an instance's zone object
+    with no arguments; keep its state in attributes set in ``on_create``.
     """
 
     capacity: ClassVar[int] = 200
     open_at: ClassVar[float] = 0.8
     placement: ClassVar[str] = "fill"
     layout_resource: ClassVar[str | None] = None
+    stage_spot: ClassVar[str | None] = None
+    reactions: ClassVar[bool] = False
 
     def on_create(self, ctx: ZoneContext) -> None:
         """The instance opened (before anyone joins). Set up state and timers here."""

@@ -382,7 +382,7 @@ def test_bool_opcode_refused(opcode: bool) -> None:
 
 @pytest.mark.parametrize(
     "opcode",
-    [0, 10, 63, int(Opcode.WELCOME), int(Opcode.WORLD), int(Opcode.PONG), 255, -1, 2**64 - 1],
+    [0, 11, 63, int(Opcode.WELCOME), int(Opcode.WORLD), int(Opcode.PONG), 255, -1, 2**64 - 1],
 )
 def test_unknown_opcode_refused(opcode: int) -> None:
     error = refused(pack([opcode, 1.0]), ErrorCode.UNKNOWN_OPCODE)

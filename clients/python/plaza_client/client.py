@@ -6,7 +6,9 @@
         await client.wait_for(lambda c: len(c.mirror.slots) > 0)
 
 The client keeps a ``WorldMirror`` from the WORLD frames, records corrections, errors and
-request results, and estimates the server clock offset from PING/PONG. Given a
+request results, keeps the latest STAGE (performers on a festival stage out of view) with
+running totals of the reactions it counted, and estimates the server clock offset from
+PING/PONG. Given a
 ``token_source``, it renews its token when the server says it is about to expire; after a
 dropped connection, ``reconnect`` takes the same avatar back (within the server's grace
 period).
@@ -47,6 +49,7 @@ from world.codec import (
     decode_server,
     encode_client,
 )
+from world.codec_alert import Alert
 from world.codec_social import (
     Block,
     ChatMessage,
@@ -56,7 +59,8 @@ from world.codec_social import (
     ZoneEvent,
     ZoneRequest,
 )
-from world.protocol import SUBPROTOCOL
+from world.codec_stage import React, Stage
+from world.protocol import SUBPROTOCOL, ReactionKind
 
 __all__ = ["GuestSession", "PlazaClient", "SignInError", "refresh_token", "sign_in_guest"]
 
@@ -152,6 +156,14 @@ class PlazaClient:
     chat: list[dict[str, Any]] = field(default_factory=list)
     zone_events: list[ZoneEvent] = field(default_factory=list)
     zones_entered: list[dict[str, Any]] = field(default_factory=list)
+    # The latest STAGE of the zone the avatar is in (None before the first), how many came,
+    # and the reactions (cheer, clap, heart) they counted in this instance and in the zone.
+    stage: Stage | None = None
+    # Emergency alerts received (ALERT maps, in this user's language).
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    stages: int = 0
+    reactions_here: list[int] = field(default_factory=lambda: [0] * len(ReactionKind))
+    reactions_zone: list[int] = field(default_factory=lambda: [0] * len(ReactionKind))
     # Friends connecting with the same party code share a zone instance.
     party: str | None = None
     # When set, called for a fresh token when the server warns that this one expires.
@@ -312,6 +324,11 @@ class PlazaClient:
         """Send a ZONE message that wants no answer."""
         await self.send_raw(encode_client(ZoneRequest(None, type, data or {})))
 
+    async def react(self, kind: int = ReactionKind.CHEER) -> None:
+        """Cheer (0), clap (1) or send a heart (2); counted by the server into STAGE, in
+        zones that take reactions (at most 4 a second, a burst of 8)."""
+        await self.send_raw(encode_client(React(int(kind))))
+
     def result(self, request_id: str) -> Result | None:
         """The newest RESULT for ``request_id``, if any arrived."""
         for result in reversed(self.results):
@@ -409,10 +426,19 @@ class PlazaClient:
                     self.chat.append(message.info)
                 elif isinstance(message, ZoneEvent):
                     self.zone_events.append(message)
+                elif isinstance(message, Alert):
+                    self.alerts.append(message.info)
+                elif isinstance(message, Stage):
+                    self.stage = message
+                    self.stages += 1
+                    for kind in range(len(ReactionKind)):
+                        self.reactions_here[kind] += message.here[kind]
+                        self.reactions_zone[kind] += message.zone[kind]
                 elif isinstance(message, EnterZone):
                     # A new zone: its own origin, a fresh view, and inputs above the floor.
                     info = message.info
                     self.zones_entered.append(info)
+                    self.stage = None
                     self.mirror = WorldMirror(
                         origin=np.asarray(info["zone"]["origin"], dtype=np.float64)
                     )

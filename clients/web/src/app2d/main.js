@@ -7,6 +7,7 @@
 // polls, the Tourism District's stamps, bus and guided tours (with "Here": the landmark the
 // user walked into, also announced), and the 120 Center's desk: take a number, the call to a
 // desk, the private consultation; the ticket's status line stays up in every zone.
+import { AlertBanner } from "../common/alert.js";
 import { CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
@@ -179,6 +180,7 @@ function bindServices(chat) {
     },
   );
   center = new CenterDesk(visit, $("center-body"), () => locale, { toast: $("center-toast") });
+  new AlertBanner($("alert"), () => locale, (key) => t(locale, key)).follow(visit.connection);
   services.tourism.addEventListener("poi", (event) => {
     const { title, description } = event.detail;
     $("status").textContent = `${title} — ${description}`;

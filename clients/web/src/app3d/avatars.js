@@ -18,6 +18,8 @@ const HEAD_HEIGHT = 1.6;
 const ROLE_COLORS = {
   guest: 0x8aa0b8,
   citizen: 0x3b82c4,
+  performer: 0xe0409a,
+  interpreter: 0x16a3a3,
   staff: 0x2f9e6e,
   organizer: 0xd9822b,
   moderator: 0x8e5bc9,

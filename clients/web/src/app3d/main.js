@@ -12,6 +12,7 @@
 // the desks' signs show who serves, and the ticket's status line stays up in every zone.
 import * as THREE from "three";
 import { stopsOf } from "../common/bus.js";
+import { AlertBanner } from "../common/alert.js";
 import { CENTER_ZONE, CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import {
@@ -282,6 +283,7 @@ function bindServices(visit, chat) {
     () => locale,
   );
   center = new CenterDesk(visit, $("center-panel"), () => locale, { toast: $("center-toast") });
+  new AlertBanner($("alert"), () => locale, (key) => t(locale, key)).follow(visit.connection);
   // A desk calls this user while in the center: open the panel at the call.
   center.addEventListener("called", () => {
     showServices(services);

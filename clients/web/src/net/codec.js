@@ -21,6 +21,7 @@ export const Opcode = Object.freeze({
   BLOCK: 7,
   REPORT: 8,
   ZONE: 9,
+  REACT: 10,
   WELCOME: 64,
   WORLD: 65,
   CORRECTION: 66,
@@ -31,7 +32,12 @@ export const Opcode = Object.freeze({
   CHAT: 71,
   ZONE_EVENT: 72,
   ENTER_ZONE: 73,
+  STAGE: 74,
+  ALERT: 75,
 });
+
+/** REACT kinds (world/protocol.py ReactionKind): a crowd's cheer, clap or heart. */
+export const ReactionKind = Object.freeze({ CHEER: 0, CLAP: 1, HEART: 2 });
 
 /** WebSocket close codes the server uses (world/protocol.py CloseCode, docs section 15). */
 export const CloseCode = Object.freeze({
@@ -414,6 +420,18 @@ export function encodeSay({ requestId, channel = "near", text, to = null }) {
 }
 
 /**
+ * REACT `[10, kind]`: a cheer, clap or heart (ReactionKind), counted per tick by the zone
+ * and shown to everyone as counts in STAGE; a few a second at most.
+ * @param {number} kind
+ */
+export function encodeReact(kind) {
+  if (!Object.values(ReactionKind).includes(kind)) throw new RangeError("kind must be 0 (cheer), 1 (clap) or 2 (heart)");
+  const writer = new MsgpackWriter(8);
+  writer.value([Opcode.REACT, kind]);
+  return finishSmall(writer);
+}
+
+/**
  * BLOCK `[7, request_id, avatar_id, blocked]`: stop (`blocked` true) or resume seeing the
  * chat of the user behind an avatar. The RESULT comes once the change is saved.
  * @param {{requestId: string, avatar: number, blocked?: boolean}} block
@@ -578,10 +596,33 @@ function decodeWorld(msg) {
 }
 
 /**
+ * STAGE `[74, tick, performers, [here, zone]]`: performers not in this client's WORLD view,
+ * each `{avatarId, body (9 bytes, a body row without its slot), pose (30 bytes or null)}`,
+ * and the tick's reaction counts `[cheer, clap, heart]` here and in the whole zone.
+ */
+function decodeStage(msg) {
+  arity(msg, 4);
+  const [, tick, performers, reactions] = msg;
+  if (!isInt(tick) || !Array.isArray(performers)) throw malformed(74, "tick and performers");
+  const counts = (value) => Array.isArray(value) && value.length === 3 && value.every(isInt);
+  if (!Array.isArray(reactions) || reactions.length !== 2 || !counts(reactions[0]) || !counts(reactions[1])) {
+    throw malformed(74, "reactions must be [[cheer, clap, heart], [cheer, clap, heart]]");
+  }
+  const shown = performers.map((entry) => {
+    if (!Array.isArray(entry) || entry.length !== 3 || !isInt(entry[0]) || !(entry[1] instanceof Uint8Array)) {
+      throw malformed(74, "a performer is [avatar_id, body, pose]");
+    }
+    const pose = entry[2] instanceof Uint8Array ? entry[2] : null;
+    return { avatarId: entry[0], body: entry[1], pose };
+  });
+  return { type: "stage", tick, performers: shown, here: reactions[0], zone: reactions[1] };
+}
+
+/**
  * Decode one server message into a plain object with a `type`: `welcome`, `world`,
  * `correction`, `pong`, `error`, `tokenExpiring`, `result`, `chat`, `zoneEvent` (its own
- * type name is in `event`) or `enterZone` (a WELCOME's fields plus `via`, `seqFloor` and
- * `notice`).
+ * type name is in `event`), `enterZone` (a WELCOME's fields plus `via`, `seqFloor` and
+ * `notice`), `stage` or `alert`.
  * WORLD's `body` and `poses` are views into `data`; copy them to keep them past the call.
  * Throws `ProtocolError` for bytes that are not a plaza.v1 server message.
  * @param {ArrayBuffer|Uint8Array} data
@@ -638,6 +679,12 @@ export function decodeServer(data) {
       return { type: "zoneEvent", zone: msg[1], event: msg[2], data: msg[3] };
     case Opcode.ENTER_ZONE:
       return decodeEnterZone(msg);
+    case Opcode.STAGE:
+      return decodeStage(msg);
+    case Opcode.ALERT:
+      arity(msg, 2);
+      if (!isMap(msg[1])) throw malformed(op, "the alert must be a map");
+      return { type: "alert", alert: msg[1] };
     default:
       throw new ProtocolError(ErrorCode.UNKNOWN_OPCODE, `unknown server opcode ${op}`, op);
   }

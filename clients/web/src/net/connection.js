@@ -658,6 +658,13 @@ export class PlazaConnection extends EventTarget {
       case "enterZone":
         this.#onEnterZone(msg);
         return;
+      case "stage":
+        if (this.state === "joined") this.#emit("stage", msg);
+        return;
+      case "alert":
+        // An emergency alert goes out whatever the session's state.
+        this.#emit("alert", msg.alert);
+        return;
     }
   }
 

@@ -392,7 +392,7 @@ describe("decodeServer of each server message", () => {
     refuses("90", ErrorCode.MALFORMED); // empty array
     refuses("81 a1 61 01", ErrorCode.MALFORMED); // not an array
     refuses("91 01", ErrorCode.UNKNOWN_OPCODE); // a client opcode
-    refuses("92 4a 00", ErrorCode.UNKNOWN_OPCODE); // past ENTER_ZONE (73)
+    refuses("92 4c 00", ErrorCode.UNKNOWN_OPCODE); // past ALERT (75)
     refuses("93 43 cb 41 da 55 4e 9b f9 99 9a", ErrorCode.MALFORMED); // PONG missing a field
     refuses("97 41 02 cb 41 da 55 4e 9c 03 33 33 90 90 90 c4 00 c4 00", ErrorCode.MALFORMED); // wrong arity
     refuses("97 41 02 cb 41 da 55 4e 9c 03 33 33 90 90 90 c4 00", ErrorCode.MALFORMED); // body not bin
