@@ -16,7 +16,6 @@ import asyncpg
 import pytest
 
 from tests.e2e.conftest import http_request
-from tests.e2e.test_civic_e2e import place_in
 from tests.e2e.test_tourism_e2e import save_place, walk
 from tests.e2e.web_pages import (
     TIMEOUT,
@@ -195,7 +194,7 @@ async def test_a_landmark_card_in_japanese_on_the_3d_page(
 
 async def test_the_mayors_office_on_the_2d_page(plaza: Any, browser: Any) -> None:
     staff_token = plaza.mint("clerk", Role.STAFF)
-    await place_in(plaza, "local:minji", "city_hall")
+    await plaza.place_in("local:minji", "city_hall")
     minji = plaza.server.issuer.mint(
         subject="local:minji", name="minji", role=Role.CITIZEN, locale="en"
     )
@@ -271,7 +270,7 @@ async def test_a_guest_in_the_mayors_office_sees_the_lists_only(plaza: Any, brow
     created = await api(plaza, "/api/polls", staff_token, POLL)
     assert created.status == 201, created.text
     session = await plaza.guest("Visitor", "en")
-    await place_in(plaza, session.subject, "city_hall")
+    await plaza.place_in(session.subject, "city_hall")
     page = await open_page(browser, plaza.http_url + "/2d")
     await sign_in_with_token(page, session.token, "en")
     await wait_joined(page)
