@@ -18,6 +18,7 @@ from server.center_live import CENTER_ZONE
 from server.center_service import Center, CenterConfig
 from server.civic_api import CivicApi
 from server.config import ServerConfig
+from server.crowd_api import CrowdApi
 from server.db.database import Database, DatabaseUnavailable
 from server.db.embedded import EmbeddedPostgresError
 from server.db.migrate import MigrationError
@@ -234,6 +235,15 @@ class PlazaServer:
         moments = Moments(db)
         self.events = EventBoard(schedule, moments, self.city.notify, self.gateway.tell)
         EventsApi(identity_api.identity, schedule, moments, self.events).add_routes(self.router)
+        CrowdApi(
+            identity_api.identity,
+            db,
+            notify=self.city.notify,
+            crowd=self._crowd,
+            slow_mode=self.city.chat.set_slow_mode,
+            kick=self.gateway.expel,
+            zones=lambda: set(self.city.zones),
+        ).add_routes(self.router)
         await self.events.start()
 
     def _crowd(self, zone: str) -> int:

@@ -53,6 +53,8 @@ MAX_EVENT_HOURS = 24 * 7
 PAST_SLACK_S = 60.0
 DEADLINE_S = 10.0
 _MAX_SUBJECT_CHARS = 200
+# An event's gates govern the grounds from this long before it starts.
+GATES_BEFORE_S = 3600.0
 
 
 class EventError(ValueError):
@@ -296,6 +298,27 @@ class Schedule:
             return await self._with_rsvps(conn, row, who)
 
         return await self.db.run(work, deadline_s=DEADLINE_S)
+
+    async def gates(self, zone: str) -> dict[str, Any]:
+        """Who may come into ``zone`` now: the gates and capacity of the event on now (or
+        starting within ``GATES_BEFORE_S``); open, without a capacity, when there is none."""
+        rows = await self.db.fetch(
+            "SELECT id, title, gates, capacity FROM festival_events WHERE zone = $1 "
+            "AND cancelled_at IS NULL AND ends_at > now() "
+            "AND starts_at <= now() + make_interval(secs => $2) ORDER BY starts_at LIMIT 1",
+            zone,
+            GATES_BEFORE_S,
+            deadline_s=DEADLINE_S,
+        )
+        if not rows:
+            return {"open": True, "capacity": None, "title": None, "event": None}
+        row = rows[0]
+        return {
+            "open": row["gates"] == "open",
+            "capacity": int(row["capacity"]),
+            "title": json.loads(row["title"]),
+            "event": int(row["id"]),
+        }
 
     async def starting(self) -> list[tuple[dict[str, Any], list[str]]]:
         """Events that have just started, each once, with the subjects who RSVPed."""

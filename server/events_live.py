@@ -42,6 +42,7 @@ class EventBoard:
         self.tell = tell
         self._published: list[dict[str, Any]] | None = None
         self._moments: list[dict[str, Any]] | None = None
+        self._gates: dict[str, Any] | None = None
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 
@@ -67,6 +68,10 @@ class EventBoard:
         if events != self._published:
             self._published = events
             self.notify(EVENT_ZONE, ServerEvent("events", {"events": events}), sticky=True)
+        gates = await self.schedule.gates(EVENT_ZONE)
+        if gates != self._gates:
+            self._gates = gates
+            self.notify(EVENT_ZONE, ServerEvent("gates", gates), sticky=True)
         moments = await self.moments.upcoming()
         if moments != self._moments:
             self._moments = moments

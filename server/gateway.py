@@ -530,6 +530,13 @@ class Gateway:
                 reached += 1
         return reached
 
+    def expel(self, subject: str, zone: str, reason: str) -> bool:
+        """Send the user's avatar, if it is in ``zone``, out to the entrance (a kick)."""
+        session = self.presence.live.get(subject)
+        if session is None or not session.avatar_id:
+            return False
+        return self.city.expel(session.avatar_id, zone, reason)
+
     def summon(self, subject: str, zone: str, spot: str) -> bool:
         """Move the user's avatar, if connected, to ``spot`` of ``zone`` (see
         ``City.summon``)."""

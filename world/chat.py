@@ -98,18 +98,40 @@ class Chat:
     def __init__(self) -> None:
         self._next_id = 1
         self._buckets: dict[int, _Bucket] = {}
+        # Slow mode: zone -> seconds between an avatar's lines, and each avatar's last line.
+        self.slow: dict[str, float] = {}
+        self._last_line: dict[int, float] = {}
         self.recent: deque[ChatLine] = deque(maxlen=RECENT_LINES)
 
     def forget(self, avatar_id: int) -> None:
         """The avatar left the city."""
         self._buckets.pop(avatar_id, None)
+        self._last_line.pop(avatar_id, None)
 
-    def refusal(self, now: float, avatar_id: int, member: Member, say: Say) -> str | None:
+    def set_slow_mode(self, zone: str, seconds: float) -> None:
+        """At most one line every ``seconds`` per avatar in ``zone`` (0: off), for everyone
+        but the staff roles (``ANNOUNCE_ROLES``); direct messages are not slowed."""
+        if seconds > 0:
+            self.slow[zone] = seconds
+        else:
+            self.slow.pop(zone, None)
+
+    def refusal(
+        self, now: float, avatar_id: int, member: Member, say: Say, zone: str = ""
+    ) -> str | None:
         """Why this line may not be said, or None. A refused line costs no allowance."""
         if member.is_muted(now):
             return "you are muted" + (f": {member.mute_reason}" if member.mute_reason else "")
         if say.channel == "zone" and member.role not in ANNOUNCE_ROLES:
             return "zone-wide announcements are for " + ", ".join(sorted(ANNOUNCE_ROLES))
+        slow = self.slow.get(zone, 0.0)
+        if slow > 0 and say.channel != "direct" and member.role not in ANNOUNCE_ROLES:
+            last = self._last_line.get(avatar_id)
+            if last is not None and now - last < slow:
+                return (
+                    f"slow mode here: one line every {slow:g} s; wait {slow - (now - last):.1f} s"
+                )
+            self._last_line[avatar_id] = now
         bucket = self._buckets.get(avatar_id)
         if bucket is None:
             bucket = self._buckets[avatar_id] = _Bucket(now)

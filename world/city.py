@@ -175,6 +175,15 @@ class City:
         self._moves.append(Move(avatar_id, zone, Placement(spot=spot), "transfer"))
         return True
 
+    def expel(self, avatar_id: int, zone: str, reason: str) -> bool:
+        """Send an avatar in ``zone`` out to the entrance at the next step, with ``reason``
+        (a moderator's or organizer's kick); False when it is not in that zone."""
+        source = self.where.get(avatar_id)
+        if source is None or source.zone != zone or zone == self.config.entrance:
+            return False
+        self._moves.append(Move(avatar_id, "", Placement(), "kick", reason))
+        return True
+
     def set_mute(self, subject: str, until: float, reason: str) -> None:
         """A mute issued (or lifted, with ``until`` 0) while the user may be connected."""
         for avatar_id, instance in self.where.items():

@@ -52,7 +52,7 @@ def _say(
     city: City, now: float, instance: Instance, avatar_id: int, member: Member, say: Say
 ) -> None:
     chat = city.chat
-    reason = chat.refusal(now, avatar_id, member, say)
+    reason = chat.refusal(now, avatar_id, member, say, instance.zone)
     if reason is not None:
         _refuse(instance, avatar_id, say.request_id, reason)
         return

@@ -122,8 +122,10 @@ class Instance:
         script: Zone,
         records: dict[str, Any],
         effects: Effects,
+        population: Callable[[], int] | None = None,
     ) -> None:
         self.zone = zone
+        self._population = population
         self.instance = number
         self.world = world
         self.script = script
@@ -187,6 +189,9 @@ class Instance:
 
     def count(self) -> int:
         return len(self.members)
+
+    def population(self) -> int:
+        return len(self.members) if self._population is None else self._population()
 
     def near(self, position: Vec3, radius: float) -> list[AvatarView]:
         table = self.world.table

@@ -154,6 +154,10 @@ class ZoneContext(Protocol):
     def count(self) -> int:
         """How many avatars are in this instance."""
 
+    def population(self) -> int:
+        """How many avatars are in the whole zone: every instance of it (a festival's
+        capacity counts the crowd, not one instance)."""
+
     def near(self, position: Vec3, radius: float) -> list[AvatarView]:
         """The avatars within ``radius`` metres (on the ground plane) of ``position``."""
 

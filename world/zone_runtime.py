@@ -35,6 +35,10 @@ class ZoneRuntime:
     # The latest event of each sticky topic, handed to instances that open later.
     sticky: dict[str, ServerEvent] = field(default_factory=dict)
 
+    def population(self) -> int:
+        """Avatars in every instance of the zone."""
+        return sum(i.count() for i in self.instances)
+
     def choose(
         self,
         member: Member,
@@ -82,7 +86,9 @@ class ZoneRuntime:
         number = next(n for n in range(1, len(taken) + 2) if n not in taken)
         spec = self.spec
         world = World(spec.layout, replace(world_config, capacity=self.capacity), ids)
-        instance = Instance(spec.name, number, world, spec.zone_class(), self.records, effects)
+        instance = Instance(
+            spec.name, number, world, spec.zone_class(), self.records, effects, self.population
+        )
         instance.now = now
         self.instances.append(instance)
         self.instances.sort(key=lambda i: i.instance)

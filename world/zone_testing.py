@@ -66,6 +66,8 @@ class FakeContext:
         self.layout = layout
         self.records: dict[str, Any] = dict(records or {})
         self.members: dict[int, FakeAvatar] = {}
+        # Avatars a test puts in the zone's other instances (``population``).
+        self.elsewhere = 0
         self.timers = TimerQueue()
         self.sent: list[tuple[int, str, dict[str, Any]]] = []
         self.broadcasts: list[tuple[str, dict[str, Any], tuple[int, ...]]] = []
@@ -124,6 +126,10 @@ class FakeContext:
 
     def count(self) -> int:
         return len(self.members)
+
+    def population(self) -> int:
+        # Avatars in the zone's other instances, as a test sets them.
+        return len(self.members) + self.elsewhere
 
     def near(self, position: Vec3, radius: float) -> list[AvatarView]:
         return [

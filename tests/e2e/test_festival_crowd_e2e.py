@@ -1,0 +1,116 @@
+"""Running the festival grounds: gates and capacity at the entrance, announcements in each
+reader's language, chat slow mode and kicks, with a real server, PostgreSQL and clients."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from world.roles import Role
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 20.0
+
+
+async def schedule(plaza: Any, organizer: str, starts: float, **extra: Any) -> dict[str, Any]:
+    body = {
+        "title": {"ko": "드럼 축제", "en": "Drum Festival"},
+        "description": {"ko": "북소리"},
+        "starts_at": starts,
+        "ends_at": starts + 3600,
+        "capacity": 100,
+        **extra,
+    }
+    response = await plaza.api("POST", "/api/events", organizer, body)
+    assert response.status == 201, response.text
+    return dict(response.json())
+
+
+async def gates_become(plaza: Any, is_open: bool, capacity: int | None) -> None:
+    sticky = plaza.server.city.zones["festival"].sticky
+    for _ in range(100):
+        gates = sticky.get("gates")
+        if gates is not None and (gates.data["open"], gates.data["capacity"]) == (
+            is_open,
+            capacity,
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the grounds' gates never became {is_open}, {capacity}")
+
+
+async def test_closed_gates_and_a_full_crowd_keep_newcomers_out(plaza: Any) -> None:
+    organizer = plaza.mint("organizer", Role.ORGANIZER)
+    event = await schedule(plaza, organizer, time.time() + 600, capacity=2)
+    await gates_become(plaza, False, 2)
+    for name in ("minji", "jun", "ara", "drummer"):
+        await plaza.place_in(f"local:{name}", "festival")
+
+    shut_out = await plaza.client(token=plaza.mint("minji"))
+    assert shut_out.zone == "seoul_plaza"  # refused at the gates, she starts at the entrance
+    drummer = await plaza.client(token=plaza.mint("drummer", Role.PERFORMER))
+    assert drummer.zone == "festival"  # the crew always gets in
+
+    opened = await plaza.api(
+        "POST", "/api/events/gates", organizer, {"id": event["id"], "open": True}
+    )
+    assert opened.status == 200
+    await gates_become(plaza, True, 2)
+    jun = await plaza.client(token=plaza.mint("jun"))
+    assert jun.zone == "festival"
+    # The drummer and Jun make two: the grounds are full for Ara.
+    ara = await plaza.client(token=plaza.mint("ara"))
+    assert ara.zone == "seoul_plaza"
+
+
+async def test_announcements_slow_mode_and_kicks(plaza: Any) -> None:
+    organizer = plaza.mint("organizer", Role.ORGANIZER)
+    await schedule(plaza, organizer, time.time() + 7200)
+    await plaza.place_in("local:minji", "festival")
+    minji = await plaza.client(token=plaza.mint("minji"))
+    assert minji.zone == "festival"
+
+    said = {"text": {"ko": "곧 시작합니다", "en": "Starting soon"}}
+    refused = await plaza.api("POST", "/api/events/announce", plaza.mint("citizen"), said)
+    assert refused.status == 403
+    sent = await plaza.api("POST", "/api/events/announce", organizer, said)
+    assert sent.status == 201 and sent.json()["reached"] >= 1
+    await minji.wait_for(lambda c: any(e.type == "announcement" for e in c.zone_events), TIMEOUT)
+    [heard] = [e.data for e in minji.zone_events if e.type == "announcement"]
+    assert (heard["text"], heard["from"]) == ("곧 시작합니다", "organizer")
+
+    # Slow mode: one line every 30 s, then off.
+    slow = await plaza.api("POST", "/api/events/slow-mode", organizer, {"seconds": 30})
+    assert slow.status == 200 and slow.json() == {"zone": "festival", "seconds": 30}
+    await minji.say("안녕하세요")
+    second = await minji.say("또 안녕")
+    await minji.wait_for(lambda c: c.result(second) is not None, TIMEOUT)
+    result = minji.result(second)
+    assert result is not None and not result.ok and "slow mode here" in result.detail
+    off = await plaza.api("POST", "/api/events/slow-mode", organizer, {"seconds": 0})
+    assert off.status == 200
+    bad = await plaza.api("POST", "/api/events/slow-mode", organizer, {"seconds": 9999})
+    assert bad.status == 400
+
+    # A kick moves her out of the grounds to the entrance, with the reason.
+    kicked = await plaza.api(
+        "POST", "/api/moderation/kick", organizer, {"subject": "local:minji", "reason": "shoving"}
+    )
+    assert kicked.status == 200 and kicked.json() == {"kicked": True}
+    await minji.wait_for(lambda c: c.zone == "seoul_plaza", TIMEOUT)
+    assert "shoving" in minji.zones_entered[-1].get("notice", "")
+    again = await plaza.api(
+        "POST", "/api/moderation/kick", organizer, {"subject": "local:minji", "reason": "shoving"}
+    )
+    assert again.json() == {"kicked": False}
+    citizen = await plaza.api(
+        "POST",
+        "/api/moderation/kick",
+        plaza.mint("citizen"),
+        {"subject": "local:jun", "reason": "x"},
+    )
+    assert citizen.status == 403
