@@ -120,6 +120,12 @@ async def test_bad_schedules_get_clear_errors(plaza: Any) -> None:
 async def test_a_capacity_below_the_crowd_is_refused_while_the_event_is_on(plaza: Any) -> None:
     organizer = plaza.mint("organizer", Role.ORGANIZER)
     event = await ok(plaza, "POST", "/api/events", organizer, event_body(time.time() - 5))
+    await ok(plaza, "POST", "/api/events/gates", organizer, {"id": event["id"], "open": True})
+    sticky = plaza.server.city.zones["festival"].sticky
+    for _ in range(100):  # the grounds hear that the gates opened
+        if sticky.get("gates") is not None and sticky["gates"].data["open"]:
+            break
+        await asyncio.sleep(0.1)
     for name in ("a", "b", "c"):
         await plaza.place_in(f"local:{name}", "festival")
         client = await plaza.client(token=plaza.mint(name))
