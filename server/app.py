@@ -12,6 +12,7 @@ from server.admission import StoredAdmission
 from server.alerts import Alerts
 from server.alerts_api import AlertsApi
 from server.auth import AuthError, TokenIssuer
+from server.bell import Bell
 from server.center_api import CenterApi
 from server.center_hours import StaffedHours
 from server.center_live import CENTER_ZONE
@@ -233,6 +234,8 @@ class PlazaServer:
         """The festival schedule: its HTTP API, and the schedule published to the zone."""
         schedule = Schedule(db, self._crowd)
         moments = Moments(db)
+        assert self.intents is not None
+        self.intents.serve("bell.ring", Bell(schedule, self.city.notify).ring)
         self.events = EventBoard(schedule, moments, self.city.notify, self.gateway.tell)
         EventsApi(identity_api.identity, schedule, moments, self.events).add_routes(self.router)
         CrowdApi(

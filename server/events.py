@@ -48,6 +48,8 @@ MAX_TITLE_CHARS = 120
 MAX_DESCRIPTION_CHARS = 2000
 MAX_CAPACITY = 1_000_000
 MAX_PERFORMERS = 20
+# Citizens chosen to ring the bell during one event.
+MAX_RINGERS = 33
 MAX_EVENT_HOURS = 24 * 7
 # A start this little in the past is taken as "now" (a form filled in a minute ago).
 PAST_SLACK_S = 60.0
@@ -86,6 +88,7 @@ def event_map(row: asyncpg.Record, rsvps: int = 0, going: bool | None = None) ->
         "ends_at": _when(row["ends_at"]),
         "capacity": int(row["capacity"]),
         "performers": list(row["performers"]),
+        "ringers": list(row["ringers"]),
         "gates": row["gates"],
         "cancelled": row["cancelled_at"] is not None,
         "started": row["announced_at"] is not None,
@@ -170,8 +173,8 @@ class Schedule:
             await self._no_overlap(conn, zone, stage, fields["starts_at"], fields["ends_at"], 0)
             row = await conn.fetchrow(
                 "INSERT INTO festival_events (zone, stage, title, description, starts_at, "
-                "ends_at, capacity, performers, created_by) VALUES ($1, $2, $3::jsonb, "
-                "$4::jsonb, $5, $6, $7, $8::text[], $9) RETURNING *",
+                "ends_at, capacity, performers, created_by, ringers) VALUES ($1, $2, $3::jsonb, "
+                "$4::jsonb, $5, $6, $7, $8::text[], $9, $10::text[]) RETURNING *",
                 zone,
                 stage,
                 json.dumps(fields["title"], ensure_ascii=False),
@@ -181,6 +184,7 @@ class Schedule:
                 fields["capacity"],
                 fields["performers"],
                 actor.subject,
+                fields["ringers"],
             )
             await record_action(conn, actor, "event.create", f"event:{row['id']}", _audit(row))
             return event_map(row)
@@ -211,7 +215,7 @@ class Schedule:
             updated = await conn.fetchrow(
                 "UPDATE festival_events SET title = $2::jsonb, description = $3::jsonb, "
                 "starts_at = $4, ends_at = $5, capacity = $6, performers = $7::text[], "
-                "updated_at = now() WHERE id = $1 RETURNING *",
+                "ringers = $8::text[], updated_at = now() WHERE id = $1 RETURNING *",
                 event_id,
                 json.dumps(fields["title"], ensure_ascii=False),
                 json.dumps(fields["description"], ensure_ascii=False),
@@ -219,6 +223,7 @@ class Schedule:
                 fields["ends_at"],
                 fields["capacity"],
                 fields["performers"],
+                fields["ringers"],
             )
             await record_action(conn, actor, "event.update", f"event:{event_id}", _audit(updated))
             return await self._with_rsvps(conn, updated, None)
@@ -319,6 +324,17 @@ class Schedule:
             "title": json.loads(row["title"]),
             "event": int(row["id"]),
         }
+
+    async def ringer_of(self, subject: str, zone: str) -> dict[str, Any] | None:
+        """The event on now in ``zone`` that chose ``subject`` to ring the bell, or None."""
+        rows = await self.db.fetch(
+            "SELECT * FROM festival_events WHERE zone = $1 AND cancelled_at IS NULL "
+            "AND starts_at <= now() AND ends_at > now() AND $2 = ANY(ringers) LIMIT 1",
+            zone,
+            subject,
+            deadline_s=DEADLINE_S,
+        )
+        return event_map(rows[0]) if rows else None
 
     async def starting(self) -> list[tuple[dict[str, Any], list[str]]]:
         """Events that have just started, each once, with the subjects who RSVPed."""
@@ -425,20 +441,24 @@ class Schedule:
             raise EventError(f"capacity: expected a whole number from 1 to {MAX_CAPACITY}")
         if not 1 <= capacity <= MAX_CAPACITY:
             raise EventError(f"capacity: {capacity}; expected 1 to {MAX_CAPACITY}")
-        performers = body.get("performers", [] if row is None else list(row["performers"]))
-        if (
-            not isinstance(performers, list)
-            or len(performers) > MAX_PERFORMERS
-            or not all(isinstance(p, str) and 0 < len(p) <= _MAX_SUBJECT_CHARS for p in performers)
-        ):
-            raise EventError(f"performers: expected a list of at most {MAX_PERFORMERS} user ids")
+        performers = _subjects(
+            body.get("performers", [] if row is None else list(row["performers"])),
+            "performers",
+            MAX_PERFORMERS,
+        )
+        ringers = _subjects(
+            body.get("ringers", [] if row is None else list(row["ringers"])),
+            "ringers",
+            MAX_RINGERS,
+        )
         return {
             "title": title,
             "description": description,
             "starts_at": dt.datetime.fromtimestamp(starts, dt.UTC),
             "ends_at": dt.datetime.fromtimestamp(ends, dt.UTC),
             "capacity": capacity,
-            "performers": list(dict.fromkeys(performers)),
+            "performers": performers,
+            "ringers": ringers,
         }
 
     @staticmethod
@@ -446,6 +466,16 @@ class Schedule:
         if not isinstance(value, str) or not value or len(value) > 40:
             raise EventError(f"{field}: expected a name of 1 to 40 characters")
         return value
+
+
+def _subjects(value: Any, field: str, limit: int) -> list[str]:
+    if (
+        not isinstance(value, list)
+        or len(value) > limit
+        or not all(isinstance(v, str) and 0 < len(v) <= _MAX_SUBJECT_CHARS for v in value)
+    ):
+        raise EventError(f"{field}: expected a list of at most {limit} user ids")
+    return list(dict.fromkeys(value))
 
 
 def _id(value: Any) -> int:

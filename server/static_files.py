@@ -25,6 +25,8 @@ PAGES = {
     "/center": "center.html",
     "/center/console": "console.html",
     "/center/dashboard": "dashboard.html",
+    # The festival organizer's console (docs/events.md).
+    "/events/console": "events_console.html",
 }
 # Largest file served: the bundles are a few hundred KiB; this stops a stray big file.
 MAX_FILE_BYTES = 16 * 1024 * 1024

@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+import asyncpg
 import pytest
 
 from world.roles import Role
@@ -114,3 +115,54 @@ async def test_announcements_slow_mode_and_kicks(plaza: Any) -> None:
         {"subject": "local:jun", "reason": "x"},
     )
     assert citizen.status == 403
+
+
+async def place_at_the_bell(plaza: Any, subject: str) -> None:
+    spot = plaza.server.city.layout("festival").spot("bell")
+    conn = await asyncpg.connect(plaza.database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO last_places (subject, zone, x, y, z, yaw) VALUES ($1, $2, $3, $4, $5, 0)",
+            subject,
+            "festival",
+            *spot.position,
+        )
+    finally:
+        await conn.close()
+
+
+async def test_chosen_citizens_ring_the_bell_for_everyone(plaza_factory: Any) -> None:
+    plaza = await plaza_factory(instance_capacity=2)
+    organizer = plaza.mint("organizer", Role.ORGANIZER)
+    event = await schedule(plaza, organizer, time.time() - 5, ringers=["local:ringer"])
+    assert event["ringers"] == ["local:ringer"]
+    opened = await plaza.api(
+        "POST", "/api/events/gates", organizer, {"id": event["id"], "open": True}
+    )
+    assert opened.status == 200
+    await gates_become(plaza, True, 100)
+    await place_at_the_bell(plaza, "local:ringer")
+    await place_at_the_bell(plaza, "local:stranger")
+    ringer = await plaza.client(token=plaza.mint("ringer"))
+    stranger = await plaza.client(token=plaza.mint("stranger"))
+    await plaza.place_in("local:listener", "festival")
+    listener = await plaza.client(token=plaza.mint("listener"))
+    assert {ringer.zone, stranger.zone, listener.zone} == {"festival"}
+    # Instances of two: the listener is in another instance than the ringer.
+    where = plaza.server.city.where
+    assert where[listener.avatar_id].instance != where[ringer.avatar_id].instance
+
+    refused = await stranger.zone_request("bell.ring", {})
+    assert (
+        not refused.ok and refused.detail == "only the citizens chosen for this event ring the bell"
+    )
+    rung = await ringer.zone_request("bell.ring", {})
+    assert rung.ok, rung.detail
+    assert rung.detail["by"] == "ringer" and rung.detail["at"] > time.time()
+    await listener.wait_for(lambda c: any(e.type == "bell.stroke" for e in c.zone_events), TIMEOUT)
+    [stroke] = [e.data for e in listener.zone_events if e.type == "bell.stroke"]
+    assert stroke == rung.detail
+    too_soon = await ringer.zone_request("bell.ring", {})
+    assert not too_soon.ok and "still sounding" in too_soon.detail
+    away = await listener.zone_request("bell.ring", {})
+    assert not away.ok and away.detail == "walk up to the bell to ring it"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from world.locale_text import pick
 from world.roles import Role
-from world.zone_api import AvatarView, ServerEvent, Zone, ZoneContext
+from world.zone_api import AvatarView, ServerEvent, Zone, ZoneContext, ZoneMessage
 
 __all__ = ["Festival"]
 
@@ -69,6 +70,27 @@ class Festival(Zone):
             ctx.broadcast(event.topic, event.data)
         elif event.topic == "announcement":
             self._announce(ctx, event.data)
+        elif event.topic == "bell.stroke":
+            ctx.broadcast(event.topic, event.data)
+
+    def on_message(self, ctx: ZoneContext, message: ZoneMessage) -> None:
+        """``bell.ring``: a chosen citizen at the bell rings a stroke (the server checks
+        that they were chosen, and answers with the stroke's server time)."""
+        avatar = ctx.avatar(message.avatar_id)
+        if avatar is None:
+            return
+        if message.type != "bell.ring":
+            super().on_message(ctx, message)
+            return
+        spot = ctx.layout.spot(BELL_SPOT) if ctx.layout is not None else None
+        if spot is None:
+            ctx.refuse(message, "there is no bell here")
+            return
+        x, _, z = avatar.position
+        if math.hypot(x - spot.position[0], z - spot.position[2]) > spot.radius:
+            ctx.refuse(message, "walk up to the bell to ring it")
+            return
+        ctx.persist("bell.ring", {"name": avatar.name}, message=message)
 
     def _announce(self, ctx: ZoneContext, data: Mapping[str, Any]) -> None:
         texts = data.get("text")
@@ -84,6 +106,8 @@ class Festival(Zone):
             )
 
 
+# The layout spot where the bell hangs; ringers stand within its radius.
+BELL_SPOT = "bell"
 # Who gets in whatever the gates and the crowd: the event's crew and the city's staff.
 CREW = frozenset(
     {Role.PERFORMER, Role.INTERPRETER, Role.STAFF, Role.ORGANIZER, Role.MODERATOR, Role.ADMIN}

@@ -14,6 +14,8 @@ CREATE TABLE festival_events (
     capacity      integer NOT NULL CHECK (capacity BETWEEN 1 AND 1000000),
     -- Token subjects of the performers and interpreters on the bill.
     performers    text[] NOT NULL DEFAULT '{}',
+    -- Citizens chosen to ring a stroke of the bell during the event.
+    ringers       text[] NOT NULL DEFAULT '{}',
     gates         text NOT NULL DEFAULT 'closed' CHECK (gates IN ('open', 'closed')),
     created_by    text NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
