@@ -141,7 +141,9 @@ class PlazaServer:
         )
         identity_api.add_routes(self.router)
         ReportsApi(identity_api.identity, db).add_routes(self.router)
-        AlertsApi(identity_api.identity, Alerts(db, self.gateway.alert)).add_routes(self.router)
+        AlertsApi(identity_api.identity, Alerts(db, self.gateway.outreach.alert)).add_routes(
+            self.router
+        )
         await self._open_civic(db, identity_api)
         await self._open_center(db, identity_api)
         await self._open_events(db, identity_api)
@@ -220,9 +222,9 @@ class PlazaServer:
                 seats=seats,
             ),
             notify=self.city.notify,
-            tell=self.gateway.tell,
+            tell=self.gateway.outreach.tell,
             metrics=self.metrics,
-            summon=self.gateway.summon,
+            summon=self.gateway.outreach.summon,
         )
         self.center.serve_intents(self.intents)
         if isinstance(self.gateway.admission, StoredAdmission):
@@ -236,7 +238,7 @@ class PlazaServer:
         moments = Moments(db)
         assert self.intents is not None
         self.intents.serve("bell.ring", Bell(schedule, self.city.notify).ring)
-        self.events = EventBoard(schedule, moments, self.city.notify, self.gateway.tell)
+        self.events = EventBoard(schedule, moments, self.city.notify, self.gateway.outreach.tell)
         EventsApi(identity_api.identity, schedule, moments, self.events).add_routes(self.router)
         CrowdApi(
             identity_api.identity,
@@ -244,7 +246,7 @@ class PlazaServer:
             notify=self.city.notify,
             crowd=self._crowd,
             slow_mode=self.city.chat.set_slow_mode,
-            kick=self.gateway.expel,
+            kick=self.gateway.outreach.expel,
             zones=lambda: set(self.city.zones),
         ).add_routes(self.router)
         await self.events.start()

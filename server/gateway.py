@@ -28,6 +28,7 @@ from server.auth import Identity, TokenVerifier
 from server.client_link import MAX_HELD_S, SEND_ABORT_BYTES, SEND_HIGH_WATER_BYTES
 from server.metrics import Registry
 from server.moderation import Moderation, Sanction, SanctionList
+from server.outreach import Outreach
 from server.places import Place, PlaceWriter
 from server.presence import Presence
 from server.session_requests import SessionRequests
@@ -54,8 +55,7 @@ from world.codec import (
     encode_pong,
     encode_token_expiring,
 )
-from world.codec_alert import encode_alert
-from world.codec_social import Block, Report, Say, ZoneRequest, encode_zone_event
+from world.codec_social import Block, Report, Say, ZoneRequest
 from world.codec_stage import React
 from world.inbox import JoinRequest, ResumeRequest
 from world.intents import Persist
@@ -130,6 +130,8 @@ class Gateway:
         self.submit_intents: Callable[[list[Persist]], None] | None = None
         self.sessions: dict[int, Session] = {}
         self.presence: Presence[Session] = Presence(self._leave)
+        # Pushes and moves on the server's behalf (the 120 Center, festivals, alerts).
+        self.outreach = Outreach(city, self.presence, self.sessions)
         self.accepting = True
         self._joining: dict[int, Session] = {}
         # Resume tickets in flight: (user, avatar), so an avatar whose new connection died
@@ -504,46 +506,6 @@ class Gateway:
         """Send one message to the avatar's connection now, if it is connected."""
         session = self.sessions.get(avatar_id)
         return session is not None and session.link.send_now(data)
-
-    def tell(self, subject: str, zone: str, kind: str, data: Any) -> bool:
-        """Send the user a ZONE_EVENT from ``zone`` wherever they are in the city (a ticket
-        called at the 120 center reaches a citizen waiting in the plaza); False if they are
-        not connected."""
-        session = self.presence.live.get(subject)
-        if session is None or not session.avatar_id:
-            return False
-        return session.link.send_now(encode_zone_event(zone, kind, data))
-
-    def alert(self, render: Callable[[str], dict[str, Any]]) -> int:
-        """Send an emergency alert (``render(locale)`` gives one reader's) on every live
-        connection, now, whatever is queued; returns how many it reached."""
-        encoded: dict[str, bytes] = {}
-        reached = 0
-        for avatar_id, session in list(self.sessions.items()):
-            instance = self.city.where.get(avatar_id)
-            member = None if instance is None else instance.members.get(avatar_id)
-            locale = session.identity.locale if member is None else member.locale
-            data = encoded.get(locale)
-            if data is None:
-                data = encoded[locale] = encode_alert(render(locale))
-            if session.link.send_now(data):
-                reached += 1
-        return reached
-
-    def expel(self, subject: str, zone: str, reason: str) -> bool:
-        """Send the user's avatar, if it is in ``zone``, out to the entrance (a kick)."""
-        session = self.presence.live.get(subject)
-        if session is None or not session.avatar_id:
-            return False
-        return self.city.expel(session.avatar_id, zone, reason)
-
-    def summon(self, subject: str, zone: str, spot: str) -> bool:
-        """Move the user's avatar, if connected, to ``spot`` of ``zone`` (see
-        ``City.summon``)."""
-        session = self.presence.live.get(subject)
-        if session is None or not session.avatar_id:
-            return False
-        return self.city.summon(session.avatar_id, zone, spot)
 
     def deliver(self, result: CityStepResult) -> None:
         """Hand a step's output to the connections; never awaits."""
