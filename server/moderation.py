@@ -24,6 +24,11 @@ from server.auth import Identity
 from server.db.database import Database
 from server.idempotency import check_key, once
 from server.permissions import MODERATORS, require_role
+from world.roles import Role
+
+# Who mutes and bans over HTTP: moderators and admins, and organizers running an event from
+# their console (every sanction is audited with its author).
+SANCTIONERS = MODERATORS | {Role.ORGANIZER}
 
 __all__ = [
     "DURABLE_DEADLINE_S",
@@ -192,7 +197,7 @@ class Moderation:
         Raises ``PermissionDenied``, ``SanctionError``, ``IdempotencyError`` or
         ``DatabaseUnavailable`` (nothing was applied: retry with the same key).
         """
-        require_role(actor, MODERATORS, f"a {kind}" if kind in KINDS else "a sanction")
+        require_role(actor, SANCTIONERS, f"a {kind}" if kind in KINDS else "a sanction")
         _check_request(kind, subject, reason, minutes)
         key = check_key(key)
         if subject == actor.subject:
@@ -246,7 +251,7 @@ class Moderation:
 
     async def lift(self, actor: Identity, sanction_id: int, key: str) -> bool:
         """Lift a sanction; returns True if it was in force. Audited like the sanction."""
-        require_role(actor, MODERATORS, "lifting a sanction")
+        require_role(actor, SANCTIONERS, "lifting a sanction")
         key = check_key(key)
         if not 1 <= sanction_id <= MAX_SANCTION_ID:
             raise SanctionError(f"no sanction {sanction_id}")

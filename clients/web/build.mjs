@@ -36,12 +36,15 @@ await build({
     center_ticket: join(here, "src/center_pages/ticket_page.js"),
     center_console: join(here, "src/center_pages/console.js"),
     center_dashboard: join(here, "src/center_pages/dashboard.js"),
+    // The festival organizer's console (docs/events.md).
+    events_console: join(here, "src/events_pages/console.js"),
   },
   outdir: dist,
 });
 
 const pages = ["index.html", "2d.html", "styles.css"];
 pages.push("center.html", "console.html", "dashboard.html", "center.css"); // the 120 Center
+pages.push("events_console.html", "events.css"); // the organizer console
 for (const page of pages) {
   await cp(join(here, "src/pages", page), join(dist, page));
 }
