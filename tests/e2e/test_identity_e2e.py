@@ -382,7 +382,9 @@ async def test_http_moderation_checks_roles_keys_and_is_idempotent_and_audited(
     assert response.json() == {"error": "unauthorized", "reason": "missing bearer token"}
     response = await api(e2e, plaza, "POST", path, citizen, ban, key="k1")
     assert response.status == 403
-    assert response.json()["reason"] == "a ban needs the admin or moderator or organizer role; you are citizen"
+    assert response.json()["reason"] == (
+        "a ban needs the admin or moderator or organizer role; you are citizen"
+    )
     response = await api(e2e, plaza, "POST", path, moderator, ban)
     assert response.status == 400
     assert "idempotency key" in response.json()["reason"]
