@@ -6,10 +6,14 @@
 // with civic services their section follows: Seoul Plaza's notices, City Hall's proposals and
 // polls, the Tourism District's stamps, bus and guided tours (with "Here": the landmark the
 // user walked into, also announced), and the 120 Center's desk: take a number, the call to a
-// desk, the private consultation; the ticket's status line stays up in every zone.
+// desk, the private consultation; the ticket's status line stays up in every zone. In the
+// Festival Grounds: who is on stage, reaction buttons with the crowd in words (a polite live
+// region, once a second at most), synchronized moments announced as they fire, the schedule
+// with RSVPs; an event this user RSVPed to is told when it starts, in every zone.
 import { AlertBanner } from "../common/alert.js";
 import { CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
+import { FestivalDesk, festivalToast } from "../common/festival.js";
 import {
   applyLocale,
   applyPreferences,
@@ -34,6 +38,7 @@ let walker = null;
 let panel = null;
 let services = null;
 let center = null;
+let festival = null;
 let announcedAt = -Infinity;
 
 function setStatus(key, extra = "") {
@@ -159,6 +164,7 @@ function showServices() {
   const zone = services.showActive();
   $("here").hidden = zone !== "tourism";
   $("center").hidden = !center?.active;
+  $("festival").hidden = !festival?.active;
 }
 
 /** The zones' services, in the sections after "Who is near". */
@@ -180,6 +186,13 @@ function bindServices(chat) {
     },
   );
   center = new CenterDesk(visit, $("center-body"), () => locale, { toast: $("center-toast") });
+  // The festival grounds: the crowd's summary is a polite live region, at most once a second.
+  festival = new FestivalDesk(
+    visit,
+    { panel: $("festival-body"), toast: festivalToast($("festival-toast")) },
+    () => locale,
+    { liveSummary: true },
+  );
   new AlertBanner($("alert"), () => locale, (key) => t(locale, key)).follow(visit.connection);
   services.tourism.addEventListener("poi", (event) => {
     const { title, description } = event.detail;
@@ -225,6 +238,7 @@ async function enter(who) {
       renderServices();
       services?.render();
       center?.render();
+      festival?.render();
       panel?.render();
     }
   });
@@ -234,6 +248,7 @@ async function enter(who) {
       renderServices();
       services?.render();
       center?.render();
+      festival?.render();
       renderAll();
       panel?.render();
     },
@@ -253,7 +268,7 @@ async function enter(who) {
   );
   bindServices(chat);
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, chat, services, center };
+  window.__plaza = { visit, chat, services, center, festival };
   $("sign-in").hidden = true;
   for (const id of ["where", "near", "chat", "services", "settings"]) $(id).hidden = false;
   setStatus("connected");
@@ -262,6 +277,8 @@ async function enter(who) {
   setInterval(renderAll, REFRESH_MS);
   $("main").focus();
 }
+
+// REACT goes out on the page's socket (common/festival_react.js): track it from the start.
 
 bindSignIn(locale, {
   onLocale: (chosen) => {

@@ -10,11 +10,16 @@
 // into a landmark shows its card for a while, and the tour bus drives through the district.
 // In the 120 Center the panel is the service desk (take a number, the call, the consultation),
 // the desks' signs show who serves, and the ticket's status line stays up in every zone.
+// In the Festival Grounds the stage shows its performers from every instance of the grounds,
+// a bar at the bottom right cheers, claps and sends hearts, the crowd's reactions rise over
+// the audience, and synchronized moments (the bell, fireworks, lights) fire on the server's
+// clock; the panel holds the schedule with RSVPs.
 import * as THREE from "three";
 import { stopsOf } from "../common/bus.js";
 import { AlertBanner } from "../common/alert.js";
 import { CENTER_ZONE, CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
+import { FESTIVAL_ZONE, FestivalDesk, festivalToast } from "../common/festival.js";
 import {
   applyPreferences,
   bindSettingsForm,
@@ -30,7 +35,9 @@ import { Crowd } from "./avatars.js";
 import { BusView } from "./bus.js";
 import { DeskSigns } from "./center.js";
 import { Controls } from "./controls.js";
+import { FestivalEffects } from "./festival_effects.js";
 import { addEnvironment, buildScenery, disposeScenery } from "./scene.js";
+import { StageView } from "./stage.js";
 import { XrSession } from "./xr.js";
 
 /** A MOVE goes out at most this often (the server ticks at 20 Hz). */
@@ -48,6 +55,8 @@ const $ = (id) => document.getElementById(id);
 let locale = initialLocale();
 /** The 120 Center's desk (made with the service panels). */
 let center = null;
+/** The festival grounds' panel (made with the service panels). */
+let festival = null;
 
 function setStatus(key, detail = "") {
   $("status").textContent = t(locale, key) + (detail ? ` — ${detail}` : "");
@@ -87,6 +96,12 @@ class Plaza3D {
     this.scene.add(this.rig);
     this.crowd = new Crowd(this.scene, visit.connection.mirror, (avatar) => visit.feed.labelOf(avatar));
     this.bus = new BusView(this.scene);
+    // The festival: performers on the stage from every instance, the crowd's effects.
+    this.stage = new StageView(this.scene, visit);
+    this.effects = new FestivalEffects(this.scene);
+    this.effects.setScene(visit.scene);
+    /** The festival's panel (its crowd and moments), once the panels are made. */
+    this.festival = null;
     this.busStops = stopsOf(visit.scene);
     /** The Tourism District's desk (its last `bus` event), once the panels are made. */
     this.tourism = null;
@@ -126,6 +141,7 @@ class Plaza3D {
       this.controls.yaw = visit.self.yaw;
       this.controls.pitch = 0;
       this.scenery.visible = false;
+      this.effects.setScene(null);
       showZone(visit);
     });
     visit.addEventListener("zone", () => {
@@ -161,6 +177,7 @@ class Plaza3D {
     this.busStops = stopsOf(this.visit.scene);
     this.deskSigns = new DeskSigns(this.scenery, this.visit.scene);
     this.deskSigns.update(center?.info ?? null, newLocale);
+    this.effects.setScene(this.visit.scene);
   }
 
   frame(time, xrFrame) {
@@ -197,6 +214,8 @@ class Plaza3D {
     }
     const renderTime = this.renderClock.ready ? this.renderClock.renderTime() : 0;
     this.crowd.draw(renderTime, self);
+    this.stage.draw(renderTime);
+    if (this.festival) this.effects.update(dt, self, this.festival.totals());
     // Not for its own riders: their eyes are inside it.
     const shown = this.visit.scene.name === "tourism" && this.scenery.visible && !this.tourism?.riding;
     const bus = shown ? this.tourism?.bus : null;
@@ -227,6 +246,8 @@ async function enter(who) {
   const panel = bindChat(chat);
   const services = bindServices(visit, chat);
   plaza.tourism = services.tourism;
+  plaza.festival = festival;
+  festival.addEventListener("moment", (event) => plaza.effects.fire(event.detail, visit.self));
   center.addEventListener("info", () => plaza.deskSigns.update(center.info, locale));
   plaza.deskSigns.update(center.info, locale);
   visit.addEventListener("profile", (event) => applyPreferences(event.detail));
@@ -237,6 +258,7 @@ async function enter(who) {
       panel.render();
       services.render();
       center.render();
+      festival.render();
       showServices(services);
       showZone(visit);
       $("settings").hidden = true;
@@ -249,17 +271,20 @@ async function enter(who) {
     $("settings").hidden = true;
   });
   // For the browser tests and for support staff: what the page sees, read-only.
-  window.__plaza = { visit, plaza, chat, services, center, THREE };
+  window.__plaza = { visit, plaza, chat, services, center, festival, THREE };
 }
 
 /** The service panel's title and body for the zone the avatar is in (none elsewhere). */
 function showServices(services) {
-  const zone = services.showActive() ?? (center?.active ? CENTER_ZONE : null);
+  const zone =
+    services.showActive() ?? (center?.active ? CENTER_ZONE : festival?.active ? FESTIVAL_ZONE : null);
   $("center-panel").hidden = zone !== CENTER_ZONE;
+  $("festival-panel").hidden = zone !== FESTIVAL_ZONE;
+  $("zone-panel").classList.toggle("festival", zone === FESTIVAL_ZONE);
   $("zone-panel").hidden = zone === null;
   if (zone === null) return;
   const title = $("zone-panel-title");
-  title.dataset.i18n = PANEL_TITLES[zone] ?? "center120";
+  title.dataset.i18n = PANEL_TITLES[zone] ?? (zone === FESTIVAL_ZONE ? "festivalGrounds" : "center120");
   title.textContent = t(locale, title.dataset.i18n);
   setPanelOpen(!$("zone-panel-body").hidden);
 }
@@ -283,6 +308,16 @@ function bindServices(visit, chat) {
     () => locale,
   );
   center = new CenterDesk(visit, $("center-panel"), () => locale, { toast: $("center-toast") });
+  festival = new FestivalDesk(
+    visit,
+    {
+      panel: $("festival-panel"),
+      reactions: $("festival-bar"),
+      countdown: $("festival-countdown"),
+      toast: festivalToast($("festival-toast")),
+    },
+    () => locale,
+  );
   new AlertBanner($("alert"), () => locale, (key) => t(locale, key)).follow(visit.connection);
   // A desk calls this user while in the center: open the panel at the call.
   center.addEventListener("called", () => {
@@ -354,6 +389,8 @@ function bindChat(chat) {
   $("chat").hidden = false;
   return panel;
 }
+
+// REACT goes out on the page's socket (common/festival_react.js): track it from the start.
 
 bindSignIn(locale, {
   onLocale: (chosen) => {

@@ -36,6 +36,7 @@ import {
   encodeMove,
   encodePing,
   encodePose,
+  encodeReact,
   encodeRenew,
   encodeReport,
   encodeSay,
@@ -454,6 +455,20 @@ export class PlazaConnection extends EventTarget {
     }
     this.#ws.send(bytes);
     return requestId;
+  }
+
+  /**
+   * Send a REACT (a cheer, clap or heart: ReactionKind) in a zone that takes reactions.
+   * Returns false, sending nothing, when not joined. The server counts at most 4 a second
+   * (burst 8) and drops the rest.
+   * @param {number} kind
+   * @returns {boolean}
+   */
+  react(kind) {
+    const bytes = encodeReact(kind);
+    if (this.state !== "joined" || !this.#socketReady()) return false;
+    this.#ws.send(bytes);
+    return true;
   }
 
   /**

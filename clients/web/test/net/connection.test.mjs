@@ -270,6 +270,20 @@ describe("sending", () => {
     assert.equal(connection.sendMove({ x: 0, y: 0, z: 0 }), 1);
     connection.close();
   });
+
+  it("sends REACT only while joined", async () => {
+    const { connection, WebSocketImpl } = setup();
+    const promise = connection.connect("ws://plaza.test/ws", "tok");
+    const ws = WebSocketImpl.last;
+    ws.open();
+    assert.equal(connection.react(0), false);
+    ws.receive(WELCOME);
+    await promise;
+    assert.equal(connection.react(2), true);
+    assert.deepEqual(ws.sent, [new Uint8Array([0x92, 0x0a, 0x02])]);
+    assert.throws(() => connection.react(7), RangeError);
+    connection.close();
+  });
 });
 
 describe("closing and reconnecting", () => {
