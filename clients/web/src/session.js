@@ -21,6 +21,107 @@ export class ApiError extends Error {
   }
 }
 
+/** Renew a token when it has less than this left, in seconds (Plaza's tokens live 15 minutes). */
+export const RENEW_BEFORE_S = 120;
+
+/**
+ * An HTTP client for pages that hold one signed-in user's bearer token for long (the 120
+ * Center's pages, the organizer console): every call sends the token and renews it shortly
+ * before it expires, so a desk left open all shift stays signed in. Pages extend it with
+ * their endpoints; `token` stays a plain property because a page may hand it a fresher
+ * token it got elsewhere (the 3D presence's own renewal).
+ */
+export class BearerClient {
+  /**
+   * @param {string|null} token the bearer token (null: calls go without one)
+   * @param {{fetch?: typeof fetch, remember?: boolean}} [options] `fetch` for the tests;
+   *   `remember`: keep a renewed token for this tab (sessionStorage), so a reload resumes
+   *   with it rather than with the one about to expire
+   */
+  constructor(token, { fetch: fetchImpl = globalThis.fetch?.bind(globalThis), remember = true } = {}) {
+    this.token = token;
+    this.#fetch = fetchImpl;
+    this.#remember = remember;
+  }
+
+  #fetch;
+  #remember;
+  #renewing = null;
+
+  async #renew() {
+    const left = secondsLeft(this.token);
+    // 0 is also "unreadable": an OIDC token is not ours to renew.
+    if (!this.token || left === 0 || left > RENEW_BEFORE_S) return;
+    // Calls made while a renewal is under way wait for it rather than each renewing, which
+    // would spend the old token several times and race on which new one is kept.
+    this.#renewing ??= this.#fetch("/api/auth/refresh", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.token}` },
+      cache: "no-store",
+    })
+      .then(async (response) => {
+        if (!response.ok) return;
+        const { token } = await response.json();
+        if (!token) return;
+        this.token = token;
+        if (this.#remember) storeToken(token);
+      })
+      .catch(() => {}) // an OIDC token, or the server away: use the old one while it lasts
+      .finally(() => {
+        this.#renewing = null;
+      });
+    await this.#renewing;
+  }
+
+  /**
+   * One request: the parsed JSON answer (null for an empty one), or ApiError with the
+   * server's {error, reason} and status, or status 0 when the server could not be reached.
+   * @param {string} method
+   * @param {string} path
+   * @param {object} [body] sent as JSON
+   * @param {{headers?: Record<string, string>}} [options] headers of this call only
+   */
+  async call(method, path, body = undefined, { headers: extra = {} } = {}) {
+    await this.#renew();
+    const headers = {};
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    Object.assign(headers, extra);
+    let response;
+    try {
+      response = await this.request(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+      });
+    } catch (error) {
+      throw new ApiError(0, "network_error", String(error?.message ?? error));
+    }
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null; // a proxy's HTML error page: its status and first words still tell
+    }
+    if (!response.ok) throw new ApiError(response.status, data?.error, data?.reason ?? text.slice(0, 200));
+    return data;
+  }
+
+  /**
+   * Send one call's request. A subclass may wrap it to read every answer of its own calls
+   * (the organizer console sets its server clock from the `Date` header); the token's
+   * renewal does not go through it.
+   * @param {string} path
+   * @param {RequestInit} init
+   * @returns {Promise<Response>}
+   */
+  request(path, init) {
+    return this.#fetch(path, init);
+  }
+}
+
 async function call(method, path, { token, body } = {}) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;

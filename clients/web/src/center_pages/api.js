@@ -1,11 +1,10 @@
 // The 120 Center's HTTP API (docs/center120.md) for the three center pages. Every call sends
 // the bearer token, renews it shortly before it expires (Plaza's own tokens) and throws
-// ApiError: the server's {error, reason} with its status, or status 0 for a network error.
-import { ApiError, secondsLeft, storeToken } from "../session.js";
+// ApiError: the server's {error, reason} with its status, or status 0 for a network error
+// (all of that is session.js's BearerClient).
+import { ApiError, BearerClient } from "../session.js";
 import { TakeIntent, retriable } from "./format.js";
 
-/** Renew the token when it has less than this left (tokens live 15 minutes). */
-const RENEW_BEFORE_S = 120;
 /** Attempts at taking a number before the page asks the user to press again. */
 export const TAKE_ATTEMPTS = 3;
 /** The wait before the second attempt; doubled for each further one. */
@@ -13,73 +12,12 @@ export const TAKE_BACKOFF_MS = 1000;
 
 export { ApiError };
 
-/** The 120 Center API, as one signed-in user. */
-export class CenterApi {
-  /**
-   * @param {string|null} token the bearer token (null for GET /api/center/info only)
-   * @param {{fetch?: typeof fetch, remember?: boolean}} [options] `remember`: keep a
-   *   renewed token for this tab (sessionStorage), as the other pages do
-   */
-  constructor(token, { fetch: fetchImpl = globalThis.fetch?.bind(globalThis), remember = true } = {}) {
-    this.token = token;
-    this.#fetch = fetchImpl;
-    this.#remember = remember;
-  }
-
-  #fetch;
-  #remember;
-  #renewing = null;
-
-  async #renew() {
-    const left = secondsLeft(this.token);
-    if (!this.token || left === 0 || left > RENEW_BEFORE_S) return;
-    this.#renewing ??= this.#fetch("/api/auth/refresh", {
-      method: "POST",
-      headers: { Authorization: `Bearer ${this.token}` },
-      cache: "no-store",
-    })
-      .then(async (response) => {
-        if (!response.ok) return;
-        const { token } = await response.json();
-        if (!token) return;
-        this.token = token;
-        if (this.#remember) storeToken(token);
-      })
-      .catch(() => {}) // an OIDC token, or the server away: use the old one while it lasts
-      .finally(() => {
-        this.#renewing = null;
-      });
-    await this.#renewing;
-  }
-
-  /** One request: the parsed JSON answer, or ApiError. */
-  async call(method, path, body = undefined) {
-    await this.#renew();
-    const headers = {};
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await this.#fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: "no-store",
-      });
-    } catch (error) {
-      throw new ApiError(0, "network_error", String(error?.message ?? error));
-    }
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
-    if (!response.ok) throw new ApiError(response.status, data?.error, data?.reason ?? text.slice(0, 200));
-    return data;
-  }
-
+/**
+ * The 120 Center API, as one signed-in user.
+ * new CenterApi(token, {fetch?, remember?}): `token` may be null for GET /api/center/info
+ * only; `remember` keeps a renewed token for this tab (sessionStorage), as the other pages do.
+ */
+export class CenterApi extends BearerClient {
   // -- anyone --------------------------------------------------------------------------------
 
   /** Categories, needs, hours, desks and queues. */

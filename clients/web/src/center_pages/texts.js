@@ -1,30 +1,26 @@
 // The 120 Center pages' words in Korean (first) and English. Other languages of the client
 // (src/i18n.js LOCALES) read the English; a missing English text falls back to Korean, then
 // to the key. Pure: no DOM, tested in test/center_pages.test.js.
+import { PAGE_LANGUAGE_NAMES, PAGE_LOCALES, PAGE_STRINGS, pageLocale, pageText } from "../pages_texts.js";
 
 /** Languages the center pages are written in, in the order the picker offers them. */
-export const CENTER_LOCALES = Object.freeze(["ko", "en"]);
+export const CENTER_LOCALES = PAGE_LOCALES;
 
 /** Each language's own name, for the picker. */
-export const CENTER_LANGUAGE_NAMES = Object.freeze({ ko: "한국어", en: "English" });
+export const CENTER_LANGUAGE_NAMES = PAGE_LANGUAGE_NAMES;
 
 const STRINGS = {
-  // Page chrome and signing in.
-  skipToContent: { ko: "본문으로 건너뛰기", en: "Skip to content" },
+  ...PAGE_STRINGS,
+
+  // Page chrome and signing in (the words all staff pages share are in pages_texts.js).
   centerName: { ko: "메타버스 120 센터", en: "Metaverse 120 Center" },
   ticketTitle: { ko: "메타버스 120 센터 — 번호표", en: "Metaverse 120 Center — your ticket" },
   consoleTitle: { ko: "120 센터 상담 콘솔", en: "120 Center console" },
   dashboardTitle: { ko: "120 센터 현황판", en: "120 Center dashboard" },
-  navLabel: { ko: "바로가기", en: "Links" },
-  link2d: { ko: "2D 광장", en: "2D plaza" },
-  link3d: { ko: "3D 광장", en: "3D plaza" },
   linkTicket: { ko: "번호표 페이지", en: "Ticket page" },
   linkConsole: { ko: "상담 콘솔", en: "Console" },
   linkDashboard: { ko: "현황판", en: "Dashboard" },
-  signIn: { ko: "로그인", en: "Sign in" },
-  signOut: { ko: "로그아웃", en: "Sign out" },
   name: { ko: "이름", en: "Name" },
-  language: { ko: "언어", en: "Language" },
   token: { ko: "토큰 (직원용)", en: "Token (staff)" },
   enter: { ko: "들어가기", en: "Enter" },
   staffSignInHelp: {
@@ -35,7 +31,6 @@ const STRINGS = {
     ko: "이름만 입력하면 손님으로 번호표를 받을 수 있습니다.",
     en: "Enter a name to take a number as a guest.",
   },
-  signingIn: { ko: "로그인 중…", en: "Signing in…" },
   signedInAs: { ko: "{name} 님으로 로그인했습니다", en: "Signed in as {name}" },
   needStaff: {
     ko: "이 콘솔은 직원(staff) 또는 관리자 계정만 쓸 수 있습니다",
@@ -45,21 +40,6 @@ const STRINGS = {
     ko: "현황판은 관리자(admin) 계정만 볼 수 있습니다",
     en: "The dashboard is for admin accounts only",
   },
-  expired: {
-    ko: "로그인이 만료되었습니다. 다시 로그인하세요",
-    en: "Your sign-in expired. Please sign in again",
-  },
-  networkError: {
-    ko: "서버에 연결할 수 없습니다. 잠시 후 다시 시도하세요",
-    en: "The server cannot be reached. Please try again shortly",
-  },
-  unavailable: {
-    ko: "지금은 저장할 수 없습니다(데이터베이스 점검 중). 잠시 후 다시 시도하세요",
-    en: "Nothing could be saved just now (the database is away). Please try again shortly",
-  },
-  updatedAt: { ko: "{time}에 갱신", en: "Updated at {time}" },
-  none: { ko: "없음", en: "None" },
-  dash: { ko: "—", en: "—" },
 
   // Categories, needs, states, statuses.
   cat_transport: { ko: "교통", en: "Transport" },
@@ -301,7 +281,7 @@ export const CENTER_TABLE = STRINGS;
 
 /** The center pages' language for a client locale: Korean, or English for every other. */
 export function centerLocale(locale) {
-  return String(locale ?? "").toLowerCase().startsWith("ko") ? "ko" : "en";
+  return pageLocale(locale);
 }
 
 /**
@@ -312,10 +292,7 @@ export function centerLocale(locale) {
  * @param {Record<string, string|number>} [values]
  */
 export function ct(locale, key, values = {}) {
-  const entry = STRINGS[key];
-  let text = entry ? (entry[centerLocale(locale)] ?? entry.ko) : key;
-  for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
-  return text;
+  return pageText(STRINGS, locale, key, values);
 }
 
 /** Whether `key` is one of the table's. */

@@ -1,59 +1,27 @@
 // The HTTP calls of the organizer console (docs/events.md, docs/protocol.md §16, §18, §20).
 // Every call sends the bearer token, renews it shortly before it expires (Plaza's own
-// tokens), feeds each answer's `Date` header to the server clock, and throws ApiError: the
-// server's {error, reason} with its status, or status 0 for a network error.
-import { ApiError, secondsLeft, storeToken } from "../session.js";
+// tokens) and throws ApiError: the server's {error, reason} with its status, or status 0
+// for a network error (all of that is session.js's BearerClient); each answer's `Date`
+// header also feeds the server clock.
+import { ApiError, BearerClient } from "../session.js";
 import { ServerClock } from "./format.js";
-
-/** Renew the token when it has less than this left (tokens live 15 minutes). */
-const RENEW_BEFORE_S = 120;
 
 export { ApiError };
 
 /** The organizer's API, as one signed-in user. */
-export class EventsApi {
+export class EventsApi extends BearerClient {
   /**
    * @param {string} token the bearer token
    * @param {{fetch?: typeof fetch, clock?: ServerClock, remember?: boolean,
    *   now?: () => number}} [options] `remember`: keep a renewed token for this tab
    */
-  constructor(
-    token,
-    { fetch: fetchImpl = globalThis.fetch?.bind(globalThis), clock = new ServerClock(), remember = true, now = () => Date.now() } = {},
-  ) {
-    this.token = token;
+  constructor(token, { clock = new ServerClock(), now = () => Date.now(), ...options } = {}) {
+    super(token, options);
     this.clock = clock;
-    this.#fetch = fetchImpl;
-    this.#remember = remember;
     this.#now = now;
   }
 
-  #fetch;
-  #remember;
   #now;
-  #renewing = null;
-
-  async #renew() {
-    const left = secondsLeft(this.token);
-    if (!this.token || left === 0 || left > RENEW_BEFORE_S) return;
-    this.#renewing ??= this.#fetch("/api/auth/refresh", {
-      method: "POST",
-      headers: { Authorization: `Bearer ${this.token}` },
-      cache: "no-store",
-    })
-      .then(async (response) => {
-        if (!response.ok) return;
-        const { token } = await response.json();
-        if (!token) return;
-        this.token = token;
-        if (this.#remember) storeToken(token);
-      })
-      .catch(() => {}) // an OIDC token, or the server away: use the old one while it lasts
-      .finally(() => {
-        this.#renewing = null;
-      });
-    await this.#renewing;
-  }
 
   /**
    * One request: the parsed JSON answer, or ApiError.
@@ -62,34 +30,16 @@ export class EventsApi {
    * @param {object} [body]
    * @param {{key?: string}} [options] `key`: an Idempotency-Key header
    */
-  async call(method, path, body = undefined, { key } = {}) {
-    await this.#renew();
-    const headers = {};
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (key) headers["Idempotency-Key"] = key;
-    let response;
+  call(method, path, body = undefined, { key } = {}) {
+    return super.call(method, path, body, key ? { headers: { "Idempotency-Key": key } } : {});
+  }
+
+  /** Times each call so the clock can allow for the round trip. */
+  async request(path, init) {
     const sent = this.#now();
-    try {
-      response = await this.#fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: "no-store",
-      });
-    } catch (error) {
-      throw new ApiError(0, "network_error", String(error?.message ?? error));
-    }
+    const response = await super.request(path, init);
     this.clock.sample(response.headers?.get?.("date") ?? null, sent, this.#now());
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
-    if (!response.ok) throw new ApiError(response.status, data?.error, data?.reason ?? text.slice(0, 200));
-    return data;
+    return response;
   }
 
   /** Who the token is: {ok, subject, role, expires_at}. */

@@ -1,54 +1,37 @@
 // The organizer console's words (/events/console) in Korean (first) and English. Other
 // languages of the client read the English; a missing English text falls back to Korean,
 // then to the key. Pure: no DOM, tested in test/events_pages.test.js.
+import { PAGE_LANGUAGE_NAMES, PAGE_LOCALES, PAGE_STRINGS, pageLocale, pageText } from "../pages_texts.js";
 
 /** Languages the console is written in, in the order the picker offers them. */
-export const EVENTS_LOCALES = Object.freeze(["ko", "en"]);
+export const EVENTS_LOCALES = PAGE_LOCALES;
 
 /** Each language's own name, for the picker. */
-export const EVENTS_LANGUAGE_NAMES = Object.freeze({ ko: "한국어", en: "English" });
+export const EVENTS_LANGUAGE_NAMES = PAGE_LANGUAGE_NAMES;
 
 /** The languages an event's texts and an announcement can be written in (Korean required). */
 export const TEXT_LOCALES = Object.freeze(["ko", "en", "ja", "zh"]);
 
 const STRINGS = {
-  // Page chrome and signing in.
-  skipToContent: { ko: "본문으로 건너뛰기", en: "Skip to content" },
+  ...PAGE_STRINGS,
+
+  // Page chrome and signing in (the words all staff pages share are in pages_texts.js).
   consoleTitle: { ko: "축제 운영 콘솔", en: "Festival organizer console" },
-  navLabel: { ko: "바로가기", en: "Links" },
-  link3d: { ko: "3D 광장", en: "3D plaza" },
-  link2d: { ko: "2D 광장", en: "2D plaza" },
-  language: { ko: "언어", en: "Language" },
-  signIn: { ko: "로그인", en: "Sign in" },
-  signOut: { ko: "로그아웃", en: "Sign out" },
   token: { ko: "토큰 (운영자용)", en: "Token (organizers)" },
   organizerSignInHelp: {
     ko: "운영자(organizer) 또는 관리자(admin) 계정의 토큰(plaza token 또는 시의 로그인에서 받은 것)을 붙여 넣으세요.",
     en: "Paste the token of your organizer or admin account (from `plaza token` or the city's sign-in).",
   },
-  signingIn: { ko: "로그인 중…", en: "Signing in…" },
   signedInAs: { ko: "{name} 님({role})으로 로그인했습니다", en: "Signed in as {name} ({role})" },
   needOrganizer: {
     ko: "이 콘솔은 운영자(organizer) 또는 관리자(admin) 계정만 쓸 수 있습니다. 지금 계정: {role}",
     en: "This console is for organizer and admin accounts only; this account is {role}",
-  },
-  expired: { ko: "로그인이 만료되었습니다. 다시 로그인하세요", en: "Your sign-in expired. Please sign in again" },
-  networkError: {
-    ko: "서버에 연결할 수 없습니다. 잠시 후 다시 시도하세요",
-    en: "The server cannot be reached. Please try again shortly",
-  },
-  unavailable: {
-    ko: "지금은 저장할 수 없습니다(데이터베이스 점검 중). 잠시 후 다시 시도하세요",
-    en: "Nothing could be saved just now (the database is away). Please try again shortly",
   },
   notOffered: {
     ko: "이 서버에는 아직 이 기능이 없습니다 (404). 서버를 업데이트한 뒤 다시 시도하세요",
     en: "This server does not offer this yet (404). Try again once the server is updated",
   },
   failed: { ko: "{action} 실패: {reason}", en: "{action} failed: {reason}" },
-  updatedAt: { ko: "{time}에 갱신", en: "Updated at {time}" },
-  none: { ko: "없음", en: "None" },
-  dash: { ko: "—", en: "—" },
   required: { ko: "(필수)", en: "(required)" },
   optional: { ko: "(선택)", en: "(optional)" },
 
@@ -243,7 +226,7 @@ export const EVENTS_TABLE = STRINGS;
 
 /** The console's language for a client locale: Korean, or English for every other. */
 export function eventsLocale(locale) {
-  return String(locale ?? "").toLowerCase().startsWith("ko") ? "ko" : "en";
+  return pageLocale(locale);
 }
 
 /**
@@ -254,10 +237,7 @@ export function eventsLocale(locale) {
  * @param {Record<string, string|number>} [values]
  */
 export function et(locale, key, values = {}) {
-  const entry = STRINGS[key];
-  let text = entry ? (entry[eventsLocale(locale)] ?? entry.ko) : key;
-  for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
-  return text;
+  return pageText(STRINGS, locale, key, values);
 }
 
 /** Whether `key` is one of the table's. */
