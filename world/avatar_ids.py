@@ -6,6 +6,10 @@ id-to-row map is three slot-sized arrays instead of a dictionary (lookups vector
 mask and a shift). One space may be shared by several avatar tables, one per zone instance:
 an avatar keeps its id when it moves between instances, and a slot records which table
 (its *owner*) holds it, so a table never mistakes another table's avatar for its own.
+
+The nodes of a cluster split one space: node ``i`` of ``n`` hands out only slots
+``i * capacity`` to ``(i + 1) * capacity - 1``, so an id names one avatar in the whole
+cluster, and a performer shown on another node's stage is never mistaken for a local one.
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ IntArray = npt.NDArray[np.int64]
 class IdSpace:
     """Allocates avatar ids for up to ``capacity`` live avatars and maps them to rows."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, node_index: int = 0, nodes: int = 1) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
+        if not 0 <= node_index < nodes:
+            raise ValueError(f"node index must be within 0..{nodes - 1}, got {node_index}")
         self.capacity = capacity
         # A power-of-two slot space turns id -> slot into a mask instead of a division.
-        self.slot_bits = max(1, (capacity - 1).bit_length())
+        self.slot_bits = max(1, (capacity * nodes - 1).bit_length())
         self.slot_mask = (1 << self.slot_bits) - 1
         size = 1 << self.slot_bits
         self._row = np.full(size, -1, dtype=np.int64)
@@ -41,7 +47,8 @@ class IdSpace:
         # First in, first out: a freed slot waits behind every other free one, so an id's
         # generation wraps only after 2**32 / capacity reuses of its slot *and* of all
         # others, long after any client could still hold the old id.
-        self._free: deque[int] = deque(range(capacity))
+        first = node_index * capacity
+        self._free: deque[int] = deque(range(first, first + capacity))
         self._max_generation = (ID_SPACE - 1) >> self.slot_bits
         self._owners = 0
 

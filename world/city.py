@@ -2,8 +2,9 @@
 
 ``City.step(now)`` runs one tick for all of them: leaves, moves between zones (portals,
 transfers, kicks), joins, resumes, client requests (chat, blocks, reports, zone messages),
-the server's news for zones, timers and ``on_tick``, then each instance's world step
-(movement, interest, frames), then the stage broadcast and the reaction counts of festival
+the server's news for zones, timers and ``on_tick``, then each zone's world step (one for
+all of its instances: movement, interest, frames), then the stage broadcast and the reaction
+counts of festival
 zones (``world.stage``, ``world.reactions``). Portals are checked after the step and carried
 out at the start of the next tick. Like ``World`` it never awaits; the server passes ``now``
 in and carries out the returned messages, frames and intents.
@@ -50,6 +51,7 @@ from world.world import StepTimings, World
 from world.zone_api import Placement, ServerEvent
 from world.zone_layout import ZoneLayout
 from world.zone_runtime import ZoneRuntime
+from world.zone_shares import NodeTick, ZoneShare
 from world.zone_specs import CityError, ZoneSpec, check_zones
 
 __all__ = [
@@ -73,13 +75,23 @@ class City:
         self.config = config or CityConfig()
         self.zones: dict[str, ZoneRuntime] = {}
         specs = list(zones)
+        names = set()
         for spec in specs:
-            if spec.name in self.zones:
+            if spec.name in names:
                 raise CityError(f"zone {spec.name!r} is registered twice")
-            capacity = self.config.instance_capacity or spec.zone_class.capacity
-            self.zones[spec.name] = ZoneRuntime(spec, capacity, records=dict(spec.records))
+            names.add(spec.name)
         check_zones(specs, self.config.entrance, self.config.instance_capacity)
-        self.ids = IdSpace(self.config.capacity)
+        self.ids = IdSpace(self.config.capacity, self.config.node_index, self.config.nodes)
+        for spec in specs:
+            capacity = self.config.instance_capacity or spec.zone_class.capacity
+            self.zones[spec.name] = ZoneRuntime(
+                spec,
+                capacity,
+                self.ids,
+                self.config.world,
+                min(self.config.capacity, capacity * self.config.max_instances_per_zone),
+                records=dict(spec.records),
+            )
         self.inbox = Inbox()
         self.chat = Chat()
         self.reactions = Reactions()
@@ -91,7 +103,8 @@ class City:
         self._requests: deque[tuple[int, Any]] = deque()
         self._events: deque[tuple[str, ServerEvent]] = deque()
         self.opened = False
-        self._coalesced_closed = 0
+        # When this city opened: its run, for the other nodes (world.zone_shares).
+        self.epoch = 0.0
 
     def open(
         self, records: Mapping[str, Mapping[str, Any]] | None = None, now: float = 0.0
@@ -102,6 +115,7 @@ class City:
         if self.opened:
             return
         self.opened = True
+        self.epoch = now
         for name, runtime in self.zones.items():
             runtime.records.update((records or {}).get(name, {}))
             self._open_instance(runtime, now)
@@ -116,9 +130,7 @@ class City:
     @property
     def coalesced(self) -> int:
         """Moves and poses replaced by newer ones before a tick, in every instance so far."""
-        return self._coalesced_closed + sum(
-            i.world.inbox.counters.coalesced for i in self._all_instances()
-        )
+        return sum(runtime.world.inbox.counters.coalesced for runtime in self.zones.values())
 
     @property
     def capacity(self) -> int:
@@ -209,19 +221,17 @@ class City:
         return instance.zone, x, y, z, float(table.yaw[row])
 
     def places(self) -> list[tuple[int, str, float, float, float, float]]:
-        """(avatar, zone, x, y, z, yaw) of every avatar, one gather per instance."""
+        """(avatar, zone, x, y, z, yaw) of every avatar, one gather per zone."""
         out: list[tuple[int, str, float, float, float, float]] = []
-        for runtime in self.zones.values():
-            for instance in runtime.instances:
-                table = instance.world.table
-                n = table.count
-                ids = table.ids[:n].tolist()
-                pos = table.position[:n].tolist()
-                yaws = table.yaw[:n].tolist()
-                zone = instance.zone
-                out.extend(
-                    (a, zone, x, y, z, w) for a, (x, y, z), w in zip(ids, pos, yaws, strict=True)
-                )
+        for zone, runtime in self.zones.items():
+            table = runtime.world.table
+            n = table.count
+            ids = table.ids[:n].tolist()
+            pos = table.position[:n].tolist()
+            yaws = table.yaw[:n].tolist()
+            out.extend(
+                (a, zone, x, y, z, w) for a, (x, y, z), w in zip(ids, pos, yaws, strict=True)
+            )
         return out
 
     def directory(self) -> list[dict[str, Any]]:
@@ -241,6 +251,30 @@ class City:
             }
             for name, runtime in self.zones.items()
         ]
+
+    # -- the other nodes of a cluster (world.zone_shares) ------------------------------------
+
+    def node_tick(self) -> NodeTick:
+        """What this node shares after its last step: per zone its crowd and, for zones
+        with a stage or reactions, its performers on stage and its reactions."""
+        zones = []
+        for name, runtime in self.zones.items():
+            stage = self.stages.zones.get(name)
+            zones.append(stage.share() if stage else ZoneShare(name, runtime.local_population()))
+        return NodeTick(self.config.node, self.epoch, self.tick, tuple(zones))
+
+    def take_tick(self, tick: NodeTick, now: float) -> bool:
+        """Take in another node's tick (``now``: when it arrived); its performers and
+        reactions show from the next step. False when it was this node's own, a repeat or
+        an older tick of that node's run."""
+        if tick.node == self.config.node:
+            return False
+        taken = False
+        for share in tick.zones:
+            runtime = self.zones.get(share.zone)
+            if runtime is not None:
+                taken |= runtime.peers.take(tick.node, tick.epoch, tick.tick, share, now)
+        return taken
 
     def layout(self, zone: str) -> ZoneLayout | None:
         """A zone's layout, or None."""
@@ -288,6 +322,8 @@ class City:
             # A resumed client knows nothing yet: it is told the stage as a newcomer is.
             self.stages.arrived(request.avatar_id, owner, owner.members[request.avatar_id])
         inbox.resumes.clear()
+        for runtime in self.zones.values():
+            runtime.peers.forget_silent(now)
         # The server's news first: a client answering a push it just got (a ticket called
         # to a desk) finds the zone already knowing what the push said.
         while self._events:
@@ -309,19 +345,19 @@ class City:
         events = 0
         check_portals = self.tick % PORTAL_CHECK_TICKS == 0
         for runtime in self.zones.values():
-            for instance in runtime.instances:
-                result = instance.world.step(now, self.tick)
-                frames.append(result.frames)
-                messages.extend(result.messages)
-                events += result.events
-                timings.inputs += result.timings.inputs
-                timings.interest += result.timings.interest
-                timings.encode += result.timings.encode
-                if check_portals:
-                    watch = runtime.portals[instance.instance]
-                    for avatar_id, portal in watch.check(instance.world.table):
-                        placement = Placement(spot=portal.destination)
-                        self._moves.append(Move(avatar_id, portal.target, placement, portal.id))
+            # One step for all of the zone's instances (see world.zone_runtime).
+            world = runtime.world
+            result = world.step(now, self.tick)
+            frames.append(result.frames)
+            messages.extend(result.messages)
+            events += result.events
+            timings.inputs += result.timings.inputs
+            timings.interest += result.timings.interest
+            timings.encode += result.timings.encode
+            if check_portals:
+                for avatar_id, portal in runtime.portals.check(world.table):
+                    placement = Placement(spot=portal.destination)
+                    self._moves.append(Move(avatar_id, portal.target, placement, portal.id))
         # After every world step, so performers are where this tick put them.
         counts = self.reactions.count(now, self.where)
         messages.extend(counts.refusals)
@@ -413,13 +449,12 @@ class City:
         place: tuple[float, float, float, float] | Placement | None,
     ) -> None:
         position, yaw = self._position(instance.world, place)
-        instance.world.add_avatar(description, position, yaw, avatar_id)
+        instance.world.add_avatar(description, position, yaw, avatar_id, instance.instance)
         instance.members[avatar_id] = member
         instance.empty_since = None
         self.where[avatar_id] = instance
         self.stages.arrived(avatar_id, instance, member)
-        watch = self.zones[instance.zone].portals[instance.instance]
-        watch.arrived(avatar_id, float(position[0]), float(position[2]))
+        self.zones[instance.zone].portals.arrived(avatar_id, float(position[0]), float(position[2]))
 
     def _position(
         self, world: World, place: tuple[float, float, float, float] | Placement | None
@@ -442,12 +477,11 @@ class City:
 
     def _open_instance(self, runtime: ZoneRuntime, now: float) -> Instance:
         # Instances opened at start-up get the sticky events from the queue instead.
-        return runtime.open_instance(self.ids, self.config.world, self._effects, now, self.opened)
+        return runtime.open_instance(self._effects, now, self.opened)
 
     def _close_idle(self, now: float) -> None:
         for runtime in self.zones.values():
-            for instance in runtime.close_idle(now, self.config.instance_idle_s):
-                self._coalesced_closed += instance.world.inbox.counters.coalesced
+            runtime.close_idle(now, self.config.instance_idle_s)
 
     def _depart(self, avatar_id: int) -> None:
         """The avatar leaves the city for good."""
@@ -466,7 +500,7 @@ class City:
         del instance.members[avatar_id]
         del self.where[avatar_id]
         self.stages.left(avatar_id, instance)
-        self.zones[instance.zone].portals[instance.instance].left(avatar_id)
+        self.zones[instance.zone].portals.left(avatar_id)
 
     def _carry_out(self, move: Move, now: float) -> None:
         """Move an avatar to another zone (or instance); refused moves leave it in place."""

@@ -44,6 +44,11 @@ class CityConfig:
     max_instances_per_zone: int = MAX_INSTANCES_PER_ZONE
     # Overrides every zone's own per-instance capacity when set (operators, benchmarks).
     instance_capacity: int | None = None
+    # This process as a node of a cluster (world.zone_shares): its name, and its place
+    # among ``nodes``, which splits the avatar ids. One node alone leaves them as they are.
+    node: str = ""
+    node_index: int = 0
+    nodes: int = 1
 
 
 @dataclass

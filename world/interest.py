@@ -113,9 +113,12 @@ class InterestManager:
         self.period = period
         self.hysteresis = max(0, hysteresis)
         self._removals_seen = 0
+        self._capacity = capacity
         # Scratch for membership tests: observers per chunk x table rows, -1 when clean.
-        self._chunk = int(np.clip(_STAMP_CELLS // capacity, 8, 1024))
-        self._stamp = np.full((self._chunk, capacity), -1, dtype=np.int16)
+        # Sized by the rows in use, not the capacity: a zone's world may hold thousands,
+        # and a quiet zone should not keep megabytes of scratch it never touches.
+        self._chunk = 8
+        self._stamp = np.full((self._chunk, 0), -1, dtype=np.int16)
         # visible[h, s]: id of the avatar in slot s of observer h (0 = empty).
         self.visible = np.zeros((capacity, k), dtype=np.int64)
         # rank[h, s]: that avatar's distance rank at the last recompute (0 = nearest).
@@ -134,13 +137,17 @@ class InterestManager:
         self._fresh.discard(handle)
 
     def prune_departed(self, table: AvatarTable) -> InterestEvents:
-        """Empty every slot whose avatar has left the table; return the leave events."""
+        """Empty every slot whose avatar has left the table, or is back in it in another
+        instance than the observer's (a move between instances is a removal, then an add
+        with the same id); return the leave events."""
         if table.removals == self._removals_seen:
             return InterestEvents.empty()
         self._removals_seen = table.removals
         handles = table.live_handles()
         vis = self.visible[handles]
-        gone = (vis > 0) & (table.rows_of(vis) < 0)
+        rows = table.rows_of(vis)
+        instance = table.instance[: table.count]
+        gone = (vis > 0) & ((rows < 0) | (instance[rows] != instance[:, None]))
         if not gone.any():
             return InterestEvents.empty()
         obs, slot = np.nonzero(gone)
@@ -218,12 +225,22 @@ class InterestManager:
         """
         if rows.size == 0:
             return InterestEvents.empty()
+        self._fit_stamp(table.count)
         index = _spatial_index(table)
         parts = [
             self._recompute_chunk(table, rows[i : i + self._chunk], index)
             for i in range(0, rows.size, self._chunk)
         ]
         return InterestEvents.concat(parts)
+
+    def _fit_stamp(self, rows: int) -> None:
+        """Grow the stamp matrix to cover ``rows`` table rows (doubling, up to capacity)."""
+        width = self._stamp.shape[1]
+        if width >= rows:
+            return
+        width = min(self._capacity, max(rows, 2 * width, 64))
+        self._chunk = int(np.clip(_STAMP_CELLS // width, 8, 1024))
+        self._stamp = np.full((self._chunk, width), -1, dtype=np.int16)
 
     def _recompute_chunk(
         self, table: AvatarTable, rows: IntArray, index: _SpatialIndex

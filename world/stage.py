@@ -21,6 +21,10 @@ to be shown, or once more after that (with an empty list, so clients drop the la
 
 Chat follows the same stage: a ``near`` line from a stage-role avatar on stage also reaches
 every member of every instance of the zone as channel ``stage`` (``StageBroadcast.relay``).
+
+On a node of a cluster, the zone's other nodes count too (``world.zone_shares``): their
+performers on stage are shown to every member here like performers of another instance,
+their reactions are added to the zone's counts, and ``share`` says what this node adds.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from world.reactions import ReactionCounts, takes_reactions
 from world.roles import Role
 from world.zone_api import Zone
 from world.zone_layout import Spot
+from world.zone_shares import SharedPerformer, ZoneShare
 from world.zone_specs import CityError
 
 if TYPE_CHECKING:
@@ -100,6 +105,10 @@ class StageBroadcast:
     _newcomers: list[tuple[int, Instance]] = field(default_factory=list)
     # Instances whose members were shown a performer in the last STAGE.
     _showing: set[Instance] = field(default_factory=set)
+    # Performers on stage on other nodes, after the last step (after this node's own).
+    remote: dict[int, SharedPerformer] = field(default_factory=dict)
+    # Reactions accepted in this node's instances in the last step (for ``share``).
+    _local_reactions: tuple[int, ...] = _NO_REACTIONS
 
     @property
     def zone(self) -> str:
@@ -136,13 +145,20 @@ class StageBroadcast:
         """This tick's ``stage.performers`` events and STAGE messages for the zone."""
         out: list[tuple[int, bytes]] = []
         self._find_on_stage()
+        room = MAX_STAGE_PERFORMERS - len(self.on_stage)
+        self.remote = {p.avatar_id: p for p in self.runtime.peers.performers()[:room]}
         self._announce(out)
         instances = [i for i in self.runtime.instances if i.members]
-        zone_counts = list(_NO_REACTIONS)
+        local = list(_NO_REACTIONS)
         for instance in instances:
             for kind, n in enumerate(counts.of(instance)):
-                zone_counts[kind] += n
+                local[kind] += n
+        self._local_reactions = tuple(local)
+        remote = self.runtime.peers.take_reactions()
+        zone_counts = [a + b for a, b in zip(local, remote, strict=True)]
         reacted = any(zone_counts)
+        entries = {i: on.entry for i, on in self.on_stage.items()}
+        entries.update((i, p.entry) for i, p in self.remote.items())
         heads: dict[tuple[int, ...], bytes] = {}
         showing: set[Instance] = set()
         for instance in instances:
@@ -155,7 +171,7 @@ class StageBroadcast:
             for members, ids in groups:
                 head = heads.get(ids)
                 if head is None:
-                    head = heads[ids] = stage_head(tick, [self.on_stage[i].entry for i in ids])
+                    head = heads[ids] = stage_head(tick, [entries[i] for i in ids])
                 out.extend(zip(members, repeat(finish_stage(head, here, zone_counts))))
         self._showing = showing
         return out
@@ -171,6 +187,20 @@ class StageBroadcast:
             if avatar_id not in skip
         ]
         return chat.relay(line, STAGE_CHANNEL, hearers)
+
+    def share(self) -> ZoneShare:
+        """What this node adds to the zone after its last step: its crowd, its reactions
+        and its performers on stage."""
+        performers = []
+        for avatar_id, on in self.on_stage.items():
+            description = on.instance.world.table.descriptions.get(avatar_id)
+            member = on.instance.members.get(avatar_id)
+            if description is None or member is None:
+                continue
+            performers.append(SharedPerformer(avatar_id, description.name, member.role, on.entry))
+        return ZoneShare(
+            self.zone, self.runtime.local_population(), self._local_reactions, tuple(performers)
+        )
 
     # -- the parts of a step ----------------------------------------------------------------
 
@@ -203,7 +233,7 @@ class StageBroadcast:
     def _announce(self, out: list[tuple[int, bytes]]) -> None:
         """``stage.performers`` to the whole zone when the set on stage changed; otherwise
         to the avatars that arrived since the last step."""
-        ids = tuple(self.on_stage)
+        ids = (*self.on_stage, *self.remote)
         newcomers, self._newcomers = self._newcomers, []
         if self.spot is None:
             return
@@ -219,6 +249,9 @@ class StageBroadcast:
                         "role": on.instance.members[avatar_id].role,
                     }
                 )
+            performers.extend(
+                {"id": p.avatar_id, "name": p.name, "role": p.role} for p in self.remote.values()
+            )
             event = encode_zone_event(self.zone, PERFORMERS_EVENT, {"performers": performers})
             changed = bool(self._event)
             self._event = event
@@ -232,24 +265,26 @@ class StageBroadcast:
         """The members of ``instance`` grouped by the performers to show them: (member ids,
         performer ids, in the order they stepped on). Performers elsewhere are shown to all;
         one of this instance only to the members that do not have it in view (and never to
-        itself)."""
+        itself). Performers on other nodes come last."""
+        shown_all = (*self.on_stage, *self.remote)
         own = [i for i, on in self.on_stage.items() if on.instance is instance]
         if not own:
-            return [(instance.members, tuple(self.on_stage))]
+            return [(instance.members, shown_all)]
         world = instance.world
         table = world.table
-        n = table.count
-        ids = table.ids[:n]
-        visible = world.interest.visible[table.live_handles()]
+        # The world holds every instance of the zone; this instance's members are its rows.
+        rows = np.flatnonzero(table.instance[: table.count] == instance.instance)
+        ids = table.ids[rows]
+        visible = world.interest.visible[table.handles[rows]]
         # Bit b of a member's mask: it lacks own[b] in its view (a member is not its own).
-        lacks = np.zeros(n, dtype=np.int64)
+        lacks = np.zeros(rows.size, dtype=np.int64)
         for bit, performer in enumerate(own):
             missing = ~(visible == performer).any(axis=1) & (ids != performer)
             lacks |= missing.astype(np.int64) << bit
         bit_of = {performer: bit for bit, performer in enumerate(own)}
         groups: list[tuple[Iterable[int], tuple[int, ...]]] = []
         for mask in np.unique(lacks).tolist():
-            shown = tuple(p for p in self.on_stage if p not in bit_of or mask >> bit_of[p] & 1)
+            shown = tuple(p for p in shown_all if p not in bit_of or mask >> bit_of[p] & 1)
             groups.append((ids[lacks == mask].tolist(), shown))
         return groups
 

@@ -218,11 +218,14 @@ class World:
         position: npt.ArrayLike,
         yaw: float,
         avatar_id: int = 0,
+        instance: int = 0,
     ) -> int:
         """Place an avatar now (outside the join queue; a city moving it between instances
-        uses this). With a shared id space ``avatar_id`` is the id it keeps."""
+        uses this). With a shared id space ``avatar_id`` is the id it keeps; ``instance`` is
+        the zone instance it joins when the world holds several (interest keeps them apart)."""
         avatar_id = self._place(description, position, yaw, avatar_id)
         rows = self.table.rows_of(np.asarray([avatar_id], dtype=np.int64))
+        self.table.instance[rows] = instance
         self._requantize(rows)
         self._requantize_poses(rows)
         return avatar_id

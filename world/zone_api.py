@@ -155,8 +155,8 @@ class ZoneContext(Protocol):
         """How many avatars are in this instance."""
 
     def population(self) -> int:
-        """How many avatars are in the whole zone: every instance of it (a festival's
-        capacity counts the crowd, not one instance)."""
+        """How many avatars are in the whole zone: every instance of it, on every node of
+        the cluster (a festival's capacity counts the crowd, not one instance)."""
 
     def near(self, position: Vec3, radius: float) -> list[AvatarView]:
         """The avatars within ``radius`` metres (on the ground plane) of ``position``."""

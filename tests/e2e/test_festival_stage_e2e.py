@@ -151,3 +151,28 @@ async def test_bench_festival_reports_exact_counts_and_bytes_per_client() -> Non
         abs=0.2,
     )
     assert figures["tick_p99_ms"] >= figures["tick_p50_ms"] > 0
+
+
+async def test_bench_festival_over_two_nodes_shares_the_stage_and_every_count() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "bench", "festival", "--avatars", "60",
+        "--instance-capacity", "20", "--ticks", "20", "--warmup", "2", "--react-chance", "0.2",
+        "--nodes", "2",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 180)
+    assert process.returncode == 0, err.decode()
+    figures = json.loads(out.decode().strip().splitlines()[-1])
+    assert figures["nodes"] == 2 and figures["avatars"] == 60 and figures["performers"] == 2
+    # Node 0 has the performers and 30 fans, node 1 its 30 fans, each in its own instances.
+    assert [sum(i) for i in figures["instances"]] == [32, 30]
+    # Each node's crowd was told the whole festival's reactions, each exactly once ...
+    total = figures["reactions_sent"]
+    assert sum(total) > 0
+    assert figures["reactions_counted"] == [total, total]
+    assert figures["reactions_exact"]
+    # ... and shown both performers, though both stand on node 0's stage.
+    assert figures["performers_on_every_node"]
+    assert all(taken > 0 for taken in figures["node_ticks_taken"])
+    assert len(figures["node_tick_p99_ms"]) == 2
+    assert figures["tick_p99_ms"] == max(figures["node_tick_p99_ms"])

@@ -9,7 +9,7 @@ import pytest
 
 from world.avatars import AvatarDescription
 from world.city import City, CityConfig, CityError, ZoneSpec
-from world.codec import Move, Result, Welcome, decode_server
+from world.codec import Move, Result, Welcome, WorldFrame, decode_server
 from world.codec_social import Block, ChatMessage, EnterZone, Report, Say, ZoneEvent, ZoneRequest
 from world.inbox import JoinRequest
 from world.instance_plan import FULL, OPEN_NEW, choose_instance
@@ -458,3 +458,51 @@ def test_a_badge_reaches_the_room_the_name_tag_and_the_users_records() -> None:
     }
     assert described[mina]["badge"] == "🏯"
     assert "badge" not in described[jun]
+
+
+def _seen(results: list[Any], views: dict[int, dict[int, int]]) -> None:
+    """Apply every WORLD frame to each observer's slot -> avatar id map."""
+    for result in results:
+        for frames in result.frames:
+            for avatar_id, data in frames:
+                frame = decode_server(bytes(data))
+                assert isinstance(frame, WorldFrame)
+                view = views.setdefault(avatar_id, {})
+                for slot in frame.leaves:
+                    del view[slot]
+                for slot, other, _ in frame.enters:
+                    view[slot] = other
+
+
+def test_instances_of_a_zone_share_one_world_and_never_see_each_other() -> None:
+    city = make_city()
+    clock = Clock()
+    for ticket, name in enumerate("abcd", start=1):  # instances of 4, opening at 2
+        join(city, ticket, name, place=(1.0, 0.0, 1.0, 0.0))
+    views: dict[int, dict[int, int]] = {}
+    results = clock.step(city, 3)
+    ids = {name: joined_ids(results)[t] for t, name in enumerate("abcd", start=1)}
+    _seen(results, views)
+    plaza = city.zones["plaza"]
+    assert [i.count() for i in plaza.instances] == [2, 2]
+    assert all(i.world is plaza.world for i in plaza.instances)
+    # Four avatars on one spot, in two instances: each sees only its own instance's other.
+    assert set(views[ids["a"]].values()) == {ids["b"]}
+    assert set(views[ids["c"]].values()) == {ids["d"]}
+
+    # b leaves; c moves to instance 1 (now below its threshold) and must vanish from d's
+    # view at once, not linger until d's next interest recompute.
+    city.inbox.request_leave(ids["b"])
+    clock.step(city)
+    city.where[ids["c"]].transfer(ids["c"], "plaza")
+    _seen(clock.step(city), views)  # the move is queued by this tick, carried out by the next
+    assert city.where[ids["c"]].instance == 2
+    results = clock.step(city)
+    _seen(results, views)
+    assert city.where[ids["c"]].instance == 1
+    assert ids["c"] not in views[ids["d"]].values()
+    results = clock.step(city, 10)
+    _seen(results, views)
+    assert set(views[ids["a"]].values()) == {ids["c"]}
+    assert set(views[ids["c"]].values()) == {ids["a"]}
+    assert views[ids["d"]] == {}

@@ -22,6 +22,7 @@ from world.stage import MAX_STAGE_PERFORMERS, PERFORMERS_EVENT, STAGE_ROLES
 from world.world import WorldConfig
 from world.zone_api import Zone
 from world.zone_layout import ZoneLayout
+from world.zone_shares import PEER_SILENCE_S
 from world.zones.festival import Festival
 
 T0 = 1_000_000.0
@@ -58,14 +59,21 @@ class Square(Zone):
     capacity = 50
 
 
-def make_city(grounds: type[Zone] = Grounds, spots: list[dict[str, Any]] | None = None) -> City:
+def make_city(
+    grounds: type[Zone] = Grounds, spots: list[dict[str, Any]] | None = None, **config: Any
+) -> City:
     stage = {"id": "stage", "position": list(STAGE_AT), "radius": STAGE_RADIUS}
     return City(
         [
             ZoneSpec("square", Square, layout("square")),
             ZoneSpec("grounds", grounds, layout("grounds", [stage] if spots is None else spots)),
         ],
-        CityConfig(capacity=64, entrance="square", world=WorldConfig(view_radius_m=VIEW_RADIUS)),
+        CityConfig(
+            capacity=64,
+            entrance="square",
+            world=WorldConfig(view_radius_m=VIEW_RADIUS),
+            **config,
+        ),
     )
 
 
@@ -455,3 +463,74 @@ def test_stage_positions_use_the_zone_quanta() -> None:
     assert state["position"] == [x, y, z]
     assert state["yaw"] == pytest.approx(math.pi / 2)
     assert state["anim"] == 3
+
+
+def two_nodes() -> tuple[Festival1, Festival1]:
+    """Two nodes of one cluster, each with its own city; ``share`` carries their ticks."""
+    return (
+        Festival1(make_city(node="a", node_index=0, nodes=2)),
+        Festival1(make_city(node="b", node_index=1, nodes=2)),
+    )
+
+
+def share(*nodes: Festival1) -> None:
+    """Every node's last tick to every other node, as the cluster bus does."""
+    ticks = [n.city.node_tick() for n in nodes]
+    for node in nodes:
+        for tick in ticks:
+            node.city.take_tick(tick, node.now)
+
+
+def test_a_performer_on_one_node_is_on_the_stage_of_every_node() -> None:
+    a, b = two_nodes()
+    singer = a.join("Singer", *on_stage_x(), role=Role.PERFORMER)
+    fan = b.join("Fan", 0.0, 40.0)
+    assert singer != fan  # the nodes split the ids
+    for _ in range(3):
+        a.step(), b.step()
+        share(a, b)
+    results = b.step()
+    (stage,) = b.stages(fan, results)
+    assert [p.avatar_id for p in stage.performers] == [singer]
+    x, z = on_stage_x()
+    assert stage.performers[0].state(ORIGIN)["position"] == pytest.approx([x, 0.0, z], abs=0.02)
+    assert b.events(fan)[-1] == [{"id": singer, "name": "Singer", "role": Role.PERFORMER}]
+    # The crowd counts over both nodes; each node's own instances stay its own.
+    assert a.city.zones["grounds"].population() == b.city.zones["grounds"].population() == 2
+    assert b.city.zones["grounds"].local_population() == 1
+
+
+def test_reactions_on_one_node_are_counted_once_on_every_node() -> None:
+    a, b = two_nodes()
+    singer = a.join("Singer", *on_stage_x(), role=Role.PERFORMER)
+    fans = [b.join(f"Fan{i}", 0.0, 40.0 + i) for i in range(3)]
+    share(a, b)
+    for fan in fans:
+        b.city.post(fan, React(0))
+    b.city.post(fans[0], React(2))
+    (result,) = b.step()
+    assert b.stages(fans[0], [result])[0].zone == (3, 0, 1)
+    share(a, b)
+    (result,) = a.step()
+    assert a.stages(singer, [result])[0].zone == (3, 0, 1)
+    # Counted once: the same tick heard again, or no new one, adds nothing.
+    share(a, b)
+    b_tick = b.city.node_tick()
+    assert not a.city.take_tick(b_tick, a.now)
+    (result,) = a.step()
+    assert all(stage.zone == (0, 0, 0) for stage in a.stages(singer, [result]))
+
+
+def test_a_silent_node_leaves_the_stage_and_the_count() -> None:
+    a, b = two_nodes()
+    a.join("Singer", *on_stage_x(), role=Role.PERFORMER)
+    fan = b.join("Fan", 0.0, 40.0)
+    a.step()
+    share(a, b)
+    b.step()
+    assert b.city.zones["grounds"].population() == 2
+    # Node a goes quiet: after PEER_SILENCE_S its performer and crowd are gone from b.
+    b.step(int(PEER_SILENCE_S / DT) + 2)
+    assert b.city.zones["grounds"].population() == 1
+    assert b.events(fan)[-1] == []
+    assert all(stage.performers == () for stage in b.stages(fan, b.step(2)))

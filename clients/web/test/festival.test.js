@@ -25,6 +25,8 @@ import {
   startedText,
   strokeTime,
   timeRange,
+  stageFloor,
+  standingHeight,
 } from "../src/common/festival_model.js";
 import { sendReaction } from "../src/common/festival_react.js";
 import { KEYS } from "../src/i18n.js";
@@ -254,3 +256,22 @@ test("REACT goes out through the connection's own method when it has one", () =>
 });
 
 
+
+test("whoever stands on the stage is drawn on its floor, by the crowd and the stage alike", () => {
+  const scene = {
+    name: "festival",
+    spots: [
+      { id: "gate", position: [0, 0, 60] },
+      { id: "stage", position: [0, 1.2, -30], radius: 10 },
+    ],
+  };
+  const floor = stageFloor(scene);
+  assert.deepEqual(floor, { x: 0, y: 1.2, z: -30, radius: 10 });
+  assert.equal(standingHeight(floor, 4, 0, -28), 1.2); // on the stage, walking at ground level
+  assert.equal(standingHeight(floor, 0, 0, -20), 1.2); // on its edge
+  assert.equal(standingHeight(floor, 0, 0, -19.9), 0); // in front of it
+  assert.equal(standingHeight(floor, 4, 2.5, -28), 2.5); // above the floor (a VR user on a box)
+  assert.equal(stageFloor({ ...scene, name: "seoul_plaza" }), null);
+  assert.equal(stageFloor({ name: "festival", spots: [] }), null);
+  assert.equal(standingHeight(null, 4, 0, -28), 0);
+});

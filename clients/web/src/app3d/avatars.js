@@ -4,6 +4,7 @@
 // and hands follow their tracked pose; a desktop user's hands hang at their sides. A name
 // tag shows the avatar's badge after its name, and is redrawn when the badge changes.
 import * as THREE from "three";
+import { standingHeight } from "../common/festival_model.js";
 import { AvatarState, MirrorInterpolator } from "../net/index.js";
 import { textTexture } from "./scene.js";
 
@@ -38,10 +39,14 @@ export class Crowd {
    * @param {THREE.Scene} scene
    * @param {import("../net/index.js").WorldMirror} mirror
    * @param {(avatar: object) => string} [labelOf] the text of an avatar's name tag
+   * @param {() => ({x: number, y: number, z: number, radius: number}|null)} [floor] the
+   *   zone's stage floor now (common/festival_model.js stageFloor), so that those standing
+   *   on a stage are drawn on it, at the height the stage view draws performers
    */
-  constructor(scene, mirror, labelOf = (avatar) => avatar.description.name) {
+  constructor(scene, mirror, labelOf = (avatar) => avatar.description.name, floor = () => null) {
     this.mirror = mirror;
     this.labelOf = labelOf;
+    this.floor = floor;
     this.interpolator = new MirrorInterpolator(mirror);
     const part = (geometry, color, count = MAX_AVATARS) => {
       const mesh = new THREE.InstancedMesh(geometry, new THREE.MeshLambertMaterial({ color }), count);
@@ -99,11 +104,13 @@ export class Crowd {
     let n = 0;
     let hands = 0;
     const nearest = [];
+    const stage = this.floor();
     this.drawn.clear();
     for (const avatar of this.mirror) {
       if (n >= MAX_AVATARS) break;
       const s = this.interpolator.sample(avatar, renderTime, this.state);
       if (s === null) continue;
+      s.y = standingHeight(stage, s.x, s.y, s.z);
       let color = this.colors.get(avatar.avatarId);
       if (color === undefined) {
         color = colorOf(avatar.description);

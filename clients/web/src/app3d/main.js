@@ -20,6 +20,7 @@ import { AlertBanner } from "../common/alert.js";
 import { CENTER_ZONE, CenterDesk } from "../common/center.js";
 import { ChatLog, ChatPanel } from "../common/chat.js";
 import { FESTIVAL_ZONE, FestivalDesk, festivalToast } from "../common/festival.js";
+import { stageFloor } from "../common/festival_model.js";
 import {
   applyPreferences,
   bindSettingsForm,
@@ -94,7 +95,12 @@ class Plaza3D {
     this.rig = new THREE.Group(); // the user's place in the world; VR moves the camera in it
     this.rig.add(this.camera);
     this.scene.add(this.rig);
-    this.crowd = new Crowd(this.scene, visit.connection.mirror, (avatar) => visit.feed.labelOf(avatar));
+    this.crowd = new Crowd(
+      this.scene,
+      visit.connection.mirror,
+      (avatar) => visit.feed.labelOf(avatar),
+      () => stageFloor(visit.scene),
+    );
     this.bus = new BusView(this.scene);
     // The festival: performers on the stage from every instance, the crowd's effects.
     this.stage = new StageView(this.scene, visit);

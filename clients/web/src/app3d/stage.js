@@ -13,7 +13,7 @@
 // A performer is drawn standing on the stage's floor (the layout's spot `stage`: its height
 // and radius) even when its avatar walks at ground level, since the stage is a raised box.
 import * as THREE from "three";
-import { FESTIVAL_ZONE } from "../common/festival_model.js";
+import { FESTIVAL_ZONE, standingHeight, stageFloor } from "../common/festival_model.js";
 import {
   AvatarState,
   SnapshotBuffer,
@@ -140,16 +140,6 @@ export class StageView {
     this.ids = ids;
   }
 
-  /** The stage's floor: {x, y, z, radius} of the layout's spot `stage`, or null. */
-  #stage() {
-    const scene = this.visit.scene;
-    if (scene?.name !== FESTIVAL_ZONE) return null;
-    const spot = (scene.spots ?? []).find((s) => s.id === "stage");
-    if (!spot) return null;
-    const [x, y, z] = spot.position;
-    return { x, y, z, radius: spot.radius ?? 0 };
-  }
-
   /**
    * Draw the performers at `renderTime` (server clock), those in the WORLD view left to the
    * Crowd. Returns how many were drawn.
@@ -157,7 +147,7 @@ export class StageView {
   draw(renderTime) {
     this.drawn.clear();
     const inView = this.connection.mirror.byId();
-    const stage = this.#stage();
+    const stage = stageFloor(this.visit.scene);
     let n = 0;
     let hands = 0;
     for (const id of this.ids) {
@@ -165,8 +155,7 @@ export class StageView {
       const buffer = this.buffers.get(id);
       const s = buffer?.sample(renderTime, this.state);
       if (!s) continue;
-      let y = s.y;
-      if (stage && Math.hypot(s.x - stage.x, s.z - stage.z) <= stage.radius && y < stage.y) y = stage.y;
+      const y = standingHeight(stage, s.x, s.y, s.z);
       const who = this.names.get(id);
       this.color.setHex(ROLE_COLORS[who?.role] ?? ROLE_COLORS.performer);
       this.quaternion.setFromAxisAngle(this.up, s.yaw);

@@ -12,6 +12,8 @@ import { t } from "../i18n.js";
 import { pickText } from "./texts.js";
 
 export const FESTIVAL_ZONE = "festival";
+/** The layout spot a festival's stage is (world/zones/festival.py `stage_spot`). */
+export const STAGE_SPOT = "stage";
 /** REACT kinds in wire order (ReactionKind: 0 cheer, 1 clap, 2 heart). */
 export const REACTION_KINDS = Object.freeze(["cheer", "clap", "heart"]);
 /** Reactions a second the client sends at most (the server allows 4 a second, burst 8). */
@@ -399,4 +401,29 @@ export function scheduleRows(events, locale, now, going = new Map(), options = {
 /** The notice of a start: "Bosingak bell ringing has started". */
 export function startedText(locale, event) {
   return t(locale, "eventStarted", { title: pickText(event?.title, locale) || "" });
+}
+
+/**
+ * The stage's floor in a zone scene (GET /api/zones/{zone}/scene): `{x, y, z, radius}` of
+ * the festival's spot `stage`, or null elsewhere. The stage is a raised box this high.
+ * @param {{name?: string, spots?: Array<{id: string, position: number[], radius?: number}>}|null} scene
+ */
+export function stageFloor(scene) {
+  if (scene?.name !== FESTIVAL_ZONE) return null;
+  const spot = (scene.spots ?? []).find((s) => s.id === STAGE_SPOT);
+  if (!spot) return null;
+  const [x, y, z] = spot.position;
+  return { x, y, z, radius: spot.radius ?? 0 };
+}
+
+/**
+ * The height an avatar at (x, y, z) is drawn at: on the stage's floor when it stands
+ * within the stage below that floor (avatars walk at ground level and the stage is a raised
+ * box), else where it is. The crowd view and the stage view both use it, so a performer
+ * keeps its height as it passes from one to the other.
+ * @param {{x: number, y: number, z: number, radius: number}|null} floor from stageFloor
+ */
+export function standingHeight(floor, x, y, z) {
+  if (floor && y < floor.y && Math.hypot(x - floor.x, z - floor.z) <= floor.radius) return floor.y;
+  return y;
 }
