@@ -41,9 +41,9 @@ MAX_IMAGE_CHARS = 500
 ACTIVE_MINUTES = 30
 DEADLINE_S = 10.0
 
-# Sends an alert to every live connection: given a locale -> message function, returns how
-# many connections it reached.
-Deliver = Callable[[Callable[[str], dict[str, Any]]], int]
+# Sends an alert (as stored: texts by locale) to every live connection, each in its reader's
+# language (``localize``); returns how many connections it reached.
+Deliver = Callable[[Mapping[str, Any]], int]
 
 
 class AlertError(ValueError):
@@ -123,7 +123,7 @@ class Alerts:
             return _alert(row)
 
         alert = await self.db.run(store, deadline_s=DEADLINE_S)
-        alert["reached"] = self.deliver(lambda locale: localize(alert, locale))
+        alert["reached"] = self.deliver(alert)
         await self.db.fetch(
             "UPDATE alerts SET reached = $2 WHERE id = $1",
             alert["id"],

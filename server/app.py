@@ -18,6 +18,8 @@ from server.center_hours import StaffedHours
 from server.center_live import CENTER_ZONE
 from server.center_service import Center, CenterConfig
 from server.civic_api import CivicApi
+from server.cluster_bus import ClusterBus, ClusterUnavailable
+from server.cluster_fanout import Fanout
 from server.config import ServerConfig
 from server.crowd_api import CrowdApi
 from server.db.database import Database, DatabaseUnavailable
@@ -95,13 +97,46 @@ class PlazaServer:
                 entrance=config.entrance,
                 world=WorldConfig(tick_rate=config.tick_rate, max_visible=config.max_visible),
                 instance_capacity=config.instance_capacity,
+                node=config.node_name,
+                node_index=config.node_index or 0,
+                nodes=config.nodes,
             ),
+        )
+        # A node of a city served by several processes (docs/operations.md, "Nodes").
+        self.node = config.node_index is not None
+        self.bus = (
+            ClusterBus(config.nats_url, config.node_name, self.city)
+            if config.nats_url is not None
+            else None
         )
         self.sanctions = SanctionList()
         self.gateway = Gateway(self.city, self.verifier, self.metrics, sanctions=self.sanctions)
-        self.loop = WorldLoop(self.city, self.gateway, self.metrics, config.tick_rate)
+        outreach = self.gateway.outreach
+        # What one node does that every node must do (a node alone: only the local action).
+        self.fanout = Fanout(
+            config.node_name,
+            self.bus,
+            notify=self.city.notify,
+            tell=outreach.tell,
+            summon=outreach.summon,
+            expel=outreach.expel,
+            alert=outreach.alert,
+            slow_mode=self.city.chat.set_slow_mode,
+            sanctions=self.sanctions,
+            enforce=self.gateway.enforce,
+            signed_in_elsewhere=self.gateway.signed_in_elsewhere,
+        )
+        if self.bus is not None:
+            self.gateway.on_sign_in = self.fanout.signed_in
+        self.loop = WorldLoop(
+            self.city,
+            self.gateway,
+            self.metrics,
+            config.tick_rate,
+            after_tick=None if self.bus is None else self.bus.publish_tick,
+        )
         self.router = self._routes()
-        self.http = HttpServer(self.router, config.host, config.http_port)
+        self.http = HttpServer(self.router, config.host, config.http_port, reuse_port=self.node)
         self.database = DatabaseSession(config.data_dir, config.database_url)
         self.db: Database | None = None
         self.places: PlaceWriter | None = None
@@ -121,12 +156,16 @@ class PlazaServer:
                 self._refresh_oidc_keys(self.oidc), name="plaza-oidc-keys"
             )
         self.db = db = await self.database.open()
+        if self.bus is not None:
+            # Before the services publish their state, so the other nodes hear it too.
+            await self.bus.connect()
+            await self.fanout.attach()
         await self.sanctions.load(db)
         profiles = ProfileStore(db)
-        moderation = Moderation(db, self.sanctions, self.gateway.enforce)
+        moderation = Moderation(db, self.sanctions, self.fanout.sanction)
         self.places = PlaceWriter(db, collect=self.gateway.note_places)
         self.city.open(await load_zone_records(db), time.time())
-        self.intents = IntentRunner(db, self.gateway.send_to, self.city.notify)
+        self.intents = IntentRunner(db, self.gateway.send_to, self.fanout.notify)
         self.gateway.submit_intents = self.intents.submit
         self.gateway.admission = StoredAdmission(db, profiles)
         self.gateway.moderation = moderation
@@ -141,13 +180,11 @@ class PlazaServer:
         )
         identity_api.add_routes(self.router)
         ReportsApi(identity_api.identity, db).add_routes(self.router)
-        AlertsApi(identity_api.identity, Alerts(db, self.gateway.outreach.alert)).add_routes(
-            self.router
-        )
+        AlertsApi(identity_api.identity, Alerts(db, self.fanout.alert)).add_routes(self.router)
         await self._open_civic(db, identity_api)
         await self._open_center(db, identity_api)
         await self._open_events(db, identity_api)
-        await self.gateway.start(self.config.host, self.config.ws_port)
+        await self.gateway.start(self.config.host, self.config.ws_port, reuse_port=self.node)
         await self.http.start()
         self.loop.start()
         self.places.start()
@@ -188,6 +225,8 @@ class PlazaServer:
             await self.events.stop()
         if self.places is not None:
             await self.places.stop()
+        if self.bus is not None:
+            await self.bus.close()
         await self.http.close()
         await self.database.close()
 
@@ -195,9 +234,9 @@ class PlazaServer:
         """The notice board, proposals and polls: their HTTP routes, the intents the plaza
         and City Hall zones raise, and their current state published to those zones."""
         assert self.intents is not None
-        notices = NoticeBoard(db, self.city.notify)
-        proposals = Proposals(db, self.city.notify)
-        polls = Polls(db, self.city.notify)
+        notices = NoticeBoard(db, self.fanout.notify)
+        proposals = Proposals(db, self.fanout.notify)
+        polls = Polls(db, self.fanout.notify)
         self.intents.register("notice.post", notices.handle_post, notices.publish)
         self.intents.register("proposal.submit", proposals.handle_submit, proposals.publish)
         self.intents.register("poll.vote", polls.handle_vote, polls.publish)
@@ -221,10 +260,11 @@ class PlazaServer:
                 desks=len(seats),
                 seats=seats,
             ),
+            # Every node rebuilds the queues from the database and publishes them itself.
             notify=self.city.notify,
-            tell=self.gateway.outreach.tell,
+            tell=self.fanout.tell,
             metrics=self.metrics,
-            summon=self.gateway.outreach.summon,
+            summon=self.fanout.summon,
         )
         self.center.serve_intents(self.intents)
         if isinstance(self.gateway.admission, StoredAdmission):
@@ -237,24 +277,27 @@ class PlazaServer:
         schedule = Schedule(db, self._crowd)
         moments = Moments(db)
         assert self.intents is not None
-        self.intents.serve("bell.ring", Bell(schedule, self.city.notify).ring)
-        self.events = EventBoard(schedule, moments, self.city.notify, self.gateway.outreach.tell)
+        self.intents.serve("bell.ring", Bell(schedule, self.fanout.notify).ring)
+        # Every node's board reads the schedule itself; a start is announced by one node.
+        self.events = EventBoard(
+            schedule, moments, self.city.notify, self.fanout.tell, announce=self.fanout.notify
+        )
         EventsApi(identity_api.identity, schedule, moments, self.events).add_routes(self.router)
         CrowdApi(
             identity_api.identity,
             db,
-            notify=self.city.notify,
+            notify=self.fanout.notify,
             crowd=self._crowd,
-            slow_mode=self.city.chat.set_slow_mode,
-            kick=self.gateway.outreach.expel,
+            slow_mode=self.fanout.slow_mode,
+            kick=self.fanout.expel,
             zones=lambda: set(self.city.zones),
         ).add_routes(self.router)
         await self.events.start()
 
     def _crowd(self, zone: str) -> int:
-        """How many avatars are in ``zone`` now, over all its instances."""
+        """How many avatars are in ``zone`` now, over all its instances on every node."""
         runtime = self.city.zones.get(zone)
-        return 0 if runtime is None else sum(i.count() for i in runtime.instances)
+        return 0 if runtime is None else runtime.population()
 
     def _desk_seats(self) -> dict[int, tuple[float, float, float, float]]:
         """The center zone's desks, ``desk_1``, ``desk_2``..., each with where its civil
@@ -377,7 +420,13 @@ async def _serve(config: ServerConfig) -> None:
         raise SystemExit(f"plaza: {exc}") from None
     try:
         await server.start()
-    except (DatabaseUnavailable, EmbeddedPostgresError, MigrationError, OidcError) as exc:
+    except (
+        DatabaseUnavailable,
+        EmbeddedPostgresError,
+        MigrationError,
+        OidcError,
+        ClusterUnavailable,
+    ) as exc:
         await server.database.close()
         raise SystemExit(f"plaza: {exc}") from None
     tune_gc()

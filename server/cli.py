@@ -14,9 +14,15 @@ __all__ = ["main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    if config.nodes > 1 and config.node_index is None:
+        from server.node_supervisor import run_nodes
+
+        run_nodes(config, args.argv)
+        return 0
     from server.app import run_server
 
-    run_server(config_from_args(args))
+    run_server(config)
     return 0
 
 
@@ -197,7 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``plaza`` console script."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
+    # The command line as given, for ``serve --nodes`` to pass on to its nodes.
+    args.argv = arguments
     return int(args.run(args) or 0)
 
 

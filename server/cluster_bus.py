@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
+from nats.errors import Error as NatsError
 
 from world.city import City
 from world.zone_shares import decode_node_tick, encode_node_tick
 
-__all__ = ["NATS_CONNECT_TIMEOUT_S", "TICKS_SUBJECT", "ClusterBus"]
+__all__ = ["NATS_CONNECT_TIMEOUT_S", "TICKS_SUBJECT", "ClusterBus", "ClusterUnavailable"]
 
 log = logging.getLogger("plaza.cluster")
 
@@ -33,6 +35,11 @@ TICKS_SUBJECT = "plaza.node.ticks"
 NATS_CONNECT_TIMEOUT_S = 5.0
 # Between two attempts to reach NATS again after losing it.
 _RECONNECT_WAIT_S = 0.5
+_NATS_PORT = 4222
+
+
+class ClusterUnavailable(RuntimeError):
+    """The node's NATS could not be reached at start."""
 
 
 class ClusterBus:
@@ -48,6 +55,8 @@ class ClusterBus:
         self._nc: NatsClient | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._closing = False
+        # An outage is logged once, not at every attempt to reconnect.
+        self._error_logged = False
         self.ticks_sent = 0
         self.ticks_taken = 0
         self.ticks_refused = 0
@@ -59,19 +68,36 @@ class ClusterBus:
         return self._nc is not None and self._nc.is_connected
 
     async def connect(self) -> None:
-        """Connect and subscribe. Raises when NATS cannot be reached within
-        ``NATS_CONNECT_TIMEOUT_S``; later losses are ridden out by reconnecting."""
-        self._nc = await nats.connect(
-            self.url,
-            name=f"plaza-node-{self.node}",
-            no_echo=True,
-            connect_timeout=NATS_CONNECT_TIMEOUT_S,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=_RECONNECT_WAIT_S,
-            error_cb=self._on_error,
-            disconnected_cb=self._on_disconnected,
-            reconnected_cb=self._on_reconnected,
-        )
+        """Connect and subscribe. Raises ``ClusterUnavailable`` when NATS cannot be
+        reached within ``NATS_CONNECT_TIMEOUT_S``; later losses are ridden out by
+        reconnecting."""
+        # The client retries for ever (right for a link lost later), also when the first
+        # connection fails: so reachability is checked once, with a deadline, first.
+        where = urllib.parse.urlsplit(self.url)
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(where.hostname, where.port or _NATS_PORT),
+                NATS_CONNECT_TIMEOUT_S,
+            )
+            writer.close()
+            self._nc = await asyncio.wait_for(
+                nats.connect(
+                    self.url,
+                    name=f"plaza-node-{self.node}",
+                    no_echo=True,
+                    connect_timeout=NATS_CONNECT_TIMEOUT_S,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=_RECONNECT_WAIT_S,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                ),
+                NATS_CONNECT_TIMEOUT_S,
+            )
+        except (OSError, TimeoutError, NatsError, ValueError) as exc:
+            raise ClusterUnavailable(
+                f"NATS at {self.url} could not be reached: {exc or type(exc).__name__}"
+            ) from exc
         await self._nc.subscribe(TICKS_SUBJECT, cb=self._on_tick)
         await self._nc.flush()
 
@@ -86,19 +112,35 @@ class ClusterBus:
 
     def publish_tick(self) -> None:
         """Share the city's tick (call right after ``City.step``); never blocks the tick."""
+        if self.publish(TICKS_SUBJECT, encode_node_tick(self.city.node_tick())):
+            self.ticks_sent += 1
+
+    def publish(self, subject: str, data: bytes) -> bool:
+        """Send ``data`` to the other nodes on ``subject`` without waiting; False while the
+        link is down (what is not sent then is lost: ticks are state, resent every tick)."""
         nc = self._nc
         if nc is None or not nc.is_connected:
-            return
-        data = encode_node_tick(self.city.node_tick())
-        task = asyncio.get_running_loop().create_task(nc.publish(TICKS_SUBJECT, data))
+            return False
+        task = asyncio.get_running_loop().create_task(nc.publish(subject, data))
         self._sending.add(task)
         task.add_done_callback(self._sent)
-        self.ticks_sent += 1
+        return True
+
+    async def subscribe(self, subject: str, handler: Callable[[bytes], None]) -> None:
+        """Call ``handler`` with the data of every message the other nodes send on
+        ``subject`` (after ``connect``)."""
+        assert self._nc is not None, "connect first"
+
+        async def on_message(msg: Any) -> None:
+            handler(msg.data)
+
+        await self._nc.subscribe(subject, cb=on_message)
+        await self._nc.flush()
 
     def _sent(self, task: asyncio.Task[None]) -> None:
         self._sending.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.warning("a tick was not shared: %s", task.exception())
+            log.warning("a message to the other nodes was not sent: %s", task.exception())
 
     async def _on_tick(self, msg: Any) -> None:
         try:
@@ -115,7 +157,9 @@ class ClusterBus:
             self.ticks_refused += 1
 
     async def _on_error(self, error: Exception) -> None:
-        log.warning("NATS: %s", error)
+        if not self._error_logged and not self._closing:
+            self._error_logged = True
+            log.warning("NATS: %s", error)
 
     async def _on_disconnected(self) -> None:
         if self._closing:
@@ -123,4 +167,5 @@ class ClusterBus:
         log.warning("lost the link to NATS at %s; ticking alone until it is back", self.url)
 
     async def _on_reconnected(self) -> None:
+        self._error_logged = False
         log.info("back on NATS at %s", self.url)

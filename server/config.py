@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import socket
 from dataclasses import dataclass
 
 from server.center_hours import ALWAYS, DEFAULT_TIMEZONE, HoursError, StaffedHours
@@ -13,7 +14,16 @@ from server.center_rules import CATEGORIES
 from world.avatars import MAX_CAPACITY
 from world.interest import MAX_VISIBLE
 
-__all__ = ["ServerConfig", "add_database_argument", "add_serve_arguments", "config_from_args"]
+__all__ = [
+    "MAX_NODES",
+    "ServerConfig",
+    "add_database_argument",
+    "add_serve_arguments",
+    "config_from_args",
+]
+
+# Node processes one supervisor starts: one per core of a large machine.
+MAX_NODES = 64
 
 _DEFAULT_WEB_ROOT = pathlib.Path(__file__).resolve().parent.parent / "clients" / "web" / "dist"
 _DEFAULT_ZONES_DIR = pathlib.Path(__file__).resolve().parent.parent / "assets" / "zones"
@@ -57,6 +67,13 @@ class ServerConfig:
     center_hours: str = ALWAYS
     center_timezone: str = DEFAULT_TIMEZONE
     center_retention_days: float = DEFAULT_RETENTION_DAYS
+    # Nodes (docs/operations.md, "Nodes"): with ``nodes`` above 1 and no ``node_index``,
+    # ``plaza serve`` starts that many node processes; a node has its index among them,
+    # a name unique in the cluster, and the NATS its nodes share.
+    nodes: int = 1
+    node_index: int | None = None
+    node_name: str = ""
+    nats_url: str | None = None
 
 
 def _env(name: str, default: str) -> str:
@@ -133,6 +150,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_database_argument(parser)
     add_center_arguments(parser)
+    add_node_arguments(parser)
     oidc = parser.add_argument_group("sign-in with the city's OpenID Connect provider")
     oidc.add_argument(
         "--oidc-issuer",
@@ -198,6 +216,35 @@ def add_center_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_node_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of a city served by several node processes (docs/operations.md, "Nodes")."""
+    nodes = parser.add_argument_group("nodes: one process per core, sharing zones over NATS")
+    nodes.add_argument(
+        "--nodes",
+        type=int,
+        default=_env("PLAZA_NODES", "1"),
+        help="node processes of the city (PLAZA_NODES); above 1 without --node-index, "
+        "plaza serve starts them all on the same ports",
+    )
+    nodes.add_argument(
+        "--node-index",
+        type=int,
+        default=os.environ.get("PLAZA_NODE_INDEX") or None,
+        help="this process is node INDEX of --nodes (PLAZA_NODE_INDEX)",
+    )
+    nodes.add_argument(
+        "--node-name",
+        default=_env("PLAZA_NODE_NAME", ""),
+        help="the node's name, unique in the city (PLAZA_NODE_NAME; default: host-index)",
+    )
+    nodes.add_argument(
+        "--nats-url",
+        default=os.environ.get("PLAZA_NATS_URL") or None,
+        help="the nodes' NATS (PLAZA_NATS_URL); unset with --nodes above 1: one is started "
+        "on loopback",
+    )
+
+
 def add_database_argument(parser: argparse.ArgumentParser) -> None:
     """``--database-url``, defaulting to DATABASE_URL; unset means the embedded PostgreSQL."""
     parser.add_argument(
@@ -235,6 +282,16 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit(
             f"--center-retention-days must be within 0..36500, got {args.center_retention_days}"
         )
+    if not 1 <= args.nodes <= MAX_NODES:
+        raise SystemExit(f"--nodes must be within 1..{MAX_NODES}, got {args.nodes}")
+    if args.node_index is not None:
+        if not 0 <= args.node_index < args.nodes:
+            raise SystemExit(
+                f"--node-index must be within 0..{args.nodes - 1} (--nodes {args.nodes}), "
+                f"got {args.node_index}"
+            )
+        if not args.nats_url:
+            raise SystemExit("--node-index needs --nats-url (PLAZA_NATS_URL): the nodes' NATS")
     for name in ("http_port", "ws_port"):
         port = getattr(args, name)
         if not 0 <= port <= 65535:
@@ -263,4 +320,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         center_hours=args.center_hours,
         center_timezone=args.center_timezone,
         center_retention_days=args.center_retention_days,
+        nodes=args.nodes,
+        node_index=args.node_index,
+        node_name=args.node_name
+        or ("" if args.node_index is None else f"{socket.gethostname()}-{args.node_index}"),
+        nats_url=args.nats_url,
     )

@@ -34,11 +34,19 @@ class EventBoard:
     """Publishes the schedule and announces starts; see the module docstring."""
 
     def __init__(
-        self, schedule: Schedule, moments: Moments, notify: Callable[..., bool], tell: Tell
+        self,
+        schedule: Schedule,
+        moments: Moments,
+        notify: Callable[..., bool],
+        tell: Tell,
+        announce: Callable[..., bool] | None = None,
     ) -> None:
         self.schedule = schedule
         self.moments = moments
         self.notify = notify
+        # A start is announced once (by the node that marks it announced) to every node;
+        # the schedule, gates and moments each node publishes to its own city.
+        self.announce_start = announce or notify
         self.tell = tell
         self._published: list[dict[str, Any]] | None = None
         self._moments: list[dict[str, Any]] | None = None
@@ -83,7 +91,7 @@ class EventBoard:
         for event, subjects in started:
             for subject in subjects:
                 self.tell(subject, event["zone"], "event.started", {"event": event})
-            self.notify(event["zone"], ServerEvent("event.started", {"event": event}))
+            self.announce_start(event["zone"], ServerEvent("event.started", {"event": event}))
         return len(started)
 
     async def _run(self) -> None:

@@ -128,6 +128,9 @@ class Gateway:
         self.places = places
         # Carries out the world's persist intents (set when the database is open).
         self.submit_intents: Callable[[list[Persist]], None] | None = None
+        # Told of every connection that signs a user in (a node tells the others, which
+        # close that user's older connection: ``signed_in_elsewhere``).
+        self.on_sign_in: Callable[[str], None] | None = None
         self.sessions: dict[int, Session] = {}
         self.presence: Presence[Session] = Presence(self._leave)
         # Pushes and moves on the server's behalf (the 120 Center, festivals, alerts).
@@ -162,9 +165,9 @@ class Gateway:
         self._m_held = m.counter("plaza_frames_held_total", "Frames skipped for a busy connection")
         self._inputs: dict[type, int] = dict.fromkeys(_OPCODES, 0)
 
-    async def start(self, host: str, port: int) -> None:
-        """Listen for WebSocket upgrades."""
-        await self._listener.start(host, port)
+    async def start(self, host: str, port: int, reuse_port: bool = False) -> None:
+        """Listen for WebSocket upgrades (``reuse_port``: one of several nodes on the port)."""
+        await self._listener.start(host, port, reuse_port)
 
     @property
     def port(self) -> int:
@@ -218,6 +221,8 @@ class Gateway:
         self.arm_expiry(session)
         older = self.presence.live.get(subject)
         self.presence.live[subject] = session
+        if self.on_sign_in is not None:
+            self.on_sign_in(subject)
         if older is not None:
             avatar_id = self._hand_over(older)
         else:
@@ -390,6 +395,19 @@ class Gateway:
         avatar_id = self.presence.take(sanction.subject)
         if avatar_id:
             self._leave(sanction.subject, avatar_id)
+
+    def signed_in_elsewhere(self, subject: str) -> None:
+        """The user signed in on another node: as with a newer connection here, the older
+        one is closed (4006) and its avatar, live or waiting to be resumed, leaves."""
+        session = self.presence.live.get(subject)
+        if session is not None:
+            session.keep_avatar = False
+            self.close_session(
+                session, CloseCode.SESSION_REPLACED, "signed in on another connection"
+            )
+        avatar_id = self.presence.take(subject)
+        if avatar_id:
+            self._leave(subject, avatar_id)
 
     def subject_of(self, avatar_id: int) -> str | None:
         """The user behind an avatar (connected or waiting to be resumed)."""

@@ -182,11 +182,15 @@ class Router:
 class HttpServer:
     """Serves a ``Router`` over HTTP/1.1 with keep-alive."""
 
-    def __init__(self, router: Router, host: str = "127.0.0.1", port: int = 8080) -> None:
-        """Configure the server; nothing is bound until ``start()``."""
+    def __init__(
+        self, router: Router, host: str = "127.0.0.1", port: int = 8080, reuse_port: bool = False
+    ) -> None:
+        """Configure the server; nothing is bound until ``start()``. ``reuse_port``: the
+        nodes of one machine bind the same port and the kernel spreads connections."""
         self._router = router
         self._host = host
         self._requested_port = port
+        self._reuse_port = reuse_port
         self._server: asyncio.Server | None = None
         self._closing = False
         self._connections: set[asyncio.Task[None]] = set()
@@ -203,6 +207,7 @@ class HttpServer:
             self._requested_port,
             # Makes readuntil() refuse over-long lines instead of buffering them.
             limit=MAX_HEADER_BYTES,
+            reuse_port=self._reuse_port or None,
         )
 
     @property

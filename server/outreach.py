@@ -6,9 +6,10 @@ of a zone). Sessions and presence are the gateway's; this only looks them up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from server.alerts import localize
 from server.presence import Presence
 from server.sessions import Session
 from world.city import City
@@ -37,9 +38,10 @@ class Outreach:
             return False
         return session.link.send_now(encode_zone_event(zone, kind, data))
 
-    def alert(self, render: Callable[[str], dict[str, Any]]) -> int:
-        """Send an emergency alert (``render(locale)`` gives one reader's) on every live
-        connection, now, whatever is queued; returns how many it reached."""
+    def alert(self, alert: Mapping[str, Any]) -> int:
+        """Send an emergency alert (as stored: texts by locale, ``server.alerts``) on every
+        live connection, now, whatever is queued, in each reader's language; returns how
+        many it reached."""
         encoded: dict[str, bytes] = {}
         reached = 0
         for avatar_id, session in list(self.sessions.items()):
@@ -48,7 +50,7 @@ class Outreach:
             locale = session.identity.locale if member is None else member.locale
             data = encoded.get(locale)
             if data is None:
-                data = encoded[locale] = encode_alert(render(locale))
+                data = encoded[locale] = encode_alert(localize(alert, locale))
             if session.link.send_now(data):
                 reached += 1
         return reached

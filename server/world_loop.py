@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from server.gateway import Gateway
 from server.metrics import Registry
@@ -32,9 +33,18 @@ TICK_BUCKETS_S = (
 class WorldLoop:
     """Runs ``City.step`` at ``tick_rate`` Hz and hands the result to the gateway."""
 
-    def __init__(self, city: City, gateway: Gateway, metrics: Registry, tick_rate: float) -> None:
+    def __init__(
+        self,
+        city: City,
+        gateway: Gateway,
+        metrics: Registry,
+        tick_rate: float,
+        after_tick: Callable[[], None] | None = None,
+    ) -> None:
         self.city = city
         self.gateway = gateway
+        # A node shares its tick with the others (server.cluster_bus) right after the step.
+        self.after_tick = after_tick
         self.interval = 1.0 / tick_rate
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -104,5 +114,7 @@ class WorldLoop:
         self.gateway.hold_busy(now)
         result = self.city.step(now)
         self._m_step.observe(result.timings.total)
+        if self.after_tick is not None:
+            self.after_tick()
         self.gateway.deliver(result)
         self._m_ticks.inc()

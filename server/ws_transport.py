@@ -294,11 +294,15 @@ class WebSocketListener:
         self._server: asyncio.Server | None = None
         self.port = 0
 
-    async def start(self, host: str, port: int) -> None:
-        """Bind and start accepting."""
+    async def start(self, host: str, port: int, reuse_port: bool = False) -> None:
+        """Bind and start accepting (``reuse_port``: several nodes share the port)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: WebSocketConnection(self.handler, self), host, port, backlog=1024
+            lambda: WebSocketConnection(self.handler, self),
+            host,
+            port,
+            backlog=1024,
+            reuse_port=reuse_port or None,
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
 

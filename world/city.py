@@ -287,6 +287,9 @@ class City:
         info = instance.world.welcome_info(avatar_id, now, resumed)
         info["tick"] = self.tick
         info["instance"] = {"zone": instance.zone, "number": instance.instance}
+        if self.config.node:
+            # Instance numbers are per node: the node's name makes the room unique.
+            info["instance"]["node"] = self.config.node
         return info
 
     # -- the tick ---------------------------------------------------------------------------
@@ -361,7 +364,7 @@ class City:
         # After every world step, so performers are where this tick put them.
         counts = self.reactions.count(now, self.where)
         messages.extend(counts.refusals)
-        messages.extend(self.stages.step(self.tick, counts))
+        messages.extend(self.stages.step(self.tick, counts, self.chat))
         self._moves.extend(effects.moves)
         effects.moves.clear()
         self._close_idle(now)

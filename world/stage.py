@@ -45,7 +45,7 @@ from world.reactions import ReactionCounts, takes_reactions
 from world.roles import Role
 from world.zone_api import Zone
 from world.zone_layout import Spot
-from world.zone_shares import SharedPerformer, ZoneShare
+from world.zone_shares import MAX_SHARED_LINES, SharedLine, SharedPerformer, ZoneShare
 from world.zone_specs import CityError
 
 if TYPE_CHECKING:
@@ -109,6 +109,9 @@ class StageBroadcast:
     remote: dict[int, SharedPerformer] = field(default_factory=dict)
     # Reactions accepted in this node's instances in the last step (for ``share``).
     _local_reactions: tuple[int, ...] = _NO_REACTIONS
+    # Stage lines said here since the last step, and those of the last step (for ``share``).
+    _said: list[SharedLine] = field(default_factory=list)
+    _said_last: tuple[SharedLine, ...] = ()
 
     @property
     def zone(self) -> str:
@@ -141,9 +144,32 @@ class StageBroadcast:
 
     # -- once per tick ----------------------------------------------------------------------
 
-    def step(self, tick: int, counts: ReactionCounts) -> list[tuple[int, bytes]]:
-        """This tick's ``stage.performers`` events and STAGE messages for the zone."""
+    def step(
+        self, tick: int, counts: ReactionCounts, chat: Chat | None = None
+    ) -> list[tuple[int, bytes]]:
+        """This tick's ``stage.performers`` events, STAGE messages and the other nodes'
+        stage lines (relayed through ``chat``) for the zone."""
         out: list[tuple[int, bytes]] = []
+        self._said_last, self._said = tuple(self._said[-MAX_SHARED_LINES:]), []
+        remote_lines = self.runtime.peers.take_lines()
+        if chat is not None and remote_lines:
+            hearers = [
+                (avatar_id, member)
+                for instance in self.runtime.instances
+                for avatar_id, member in instance.members.items()
+            ]
+            for said in remote_lines:
+                line = ChatLine(
+                    said.id,
+                    STAGE_CHANNEL,
+                    said.speaker,
+                    said.speaker_subject,
+                    said.name,
+                    said.text,
+                    said.time,
+                    self.zone,
+                )
+                out.extend(chat.relay(line, STAGE_CHANNEL, hearers))
         self._find_on_stage()
         room = MAX_STAGE_PERFORMERS - len(self.on_stage)
         self.remote = {p.avatar_id: p for p in self.runtime.peers.performers()[:room]}
@@ -179,6 +205,9 @@ class StageBroadcast:
     def relay(self, chat: Chat, line: ChatLine, heard: Iterable[int]) -> list[tuple[int, bytes]]:
         """A ``near`` line said on stage, as channel ``stage``, for every member of the zone
         who did not hear it already (``heard``)."""
+        self._said.append(
+            SharedLine(line.id, line.speaker, line.speaker_subject, line.name, line.text, line.time)
+        )
         skip = {*heard, line.speaker}
         hearers = [
             (avatar_id, member)
@@ -199,7 +228,11 @@ class StageBroadcast:
                 continue
             performers.append(SharedPerformer(avatar_id, description.name, member.role, on.entry))
         return ZoneShare(
-            self.zone, self.runtime.local_population(), self._local_reactions, tuple(performers)
+            self.zone,
+            self.runtime.local_population(),
+            self._local_reactions,
+            tuple(performers),
+            self._said_last,
         )
 
     # -- the parts of a step ----------------------------------------------------------------
@@ -322,9 +355,11 @@ class StageBroadcasts:
         stage = self.zones.get(zone)
         return stage if stage is not None and stage.stands_on_stage(avatar_id) else None
 
-    def step(self, tick: int, counts: ReactionCounts) -> list[tuple[int, bytes]]:
+    def step(
+        self, tick: int, counts: ReactionCounts, chat: Chat | None = None
+    ) -> list[tuple[int, bytes]]:
         """Every stage zone's messages of this tick (after the instances' world steps)."""
         out: list[tuple[int, bytes]] = []
         for stage in self.zones.values():
-            out.extend(stage.step(tick, counts))
+            out.extend(stage.step(tick, counts, chat))
         return out

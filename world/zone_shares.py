@@ -11,6 +11,9 @@ rest. The cluster bus carries it to the other nodes, whose cities take it in
 
 The merge rules:
 
+* **Stage chat** (a performer's ``near`` line on stage, channel ``stage``) is an event like
+  a reaction: each share carries the lines said on its node's stage in that tick (at most
+  ``MAX_SHARED_LINES``), relayed once to every member of the zone on the other nodes.
 * **Performers and population** are state: each node's latest share replaces its previous
   one; a node not heard from for ``PEER_SILENCE_S`` is dropped (it stopped or lost its link),
   so its performers leave the stage and its attendees stop counting.
@@ -34,8 +37,10 @@ from world.protocol import ReactionKind
 
 __all__ = [
     "MAX_NODE_TICK_BYTES",
+    "MAX_SHARED_LINES",
     "PEER_SILENCE_S",
     "NodeTick",
+    "SharedLine",
     "SharedPerformer",
     "ZonePeers",
     "ZoneShare",
@@ -50,6 +55,10 @@ PEER_SILENCE_S = 1.0
 # A node's tick is a few hundred bytes (eight performers of 60 bytes, a handful of zones);
 # anything far larger is not from a Plaza node and is dropped unread.
 MAX_NODE_TICK_BYTES = 64 * 1024
+
+# Stage lines one node shares per tick: a band's captions and its interpreters' lines fit
+# many times over; a flood from the stage does not grow the tick without bound.
+MAX_SHARED_LINES = 16
 
 _KINDS = len(ReactionKind)
 _NO_REACTIONS = (0,) * _KINDS
@@ -68,6 +77,18 @@ class SharedPerformer:
 
 
 @dataclass(frozen=True)
+class SharedLine:
+    """A line said on stage on another node (``world.chat.ChatLine``'s public part)."""
+
+    id: int
+    speaker: int
+    speaker_subject: str
+    name: str
+    text: str
+    time: float
+
+
+@dataclass(frozen=True)
 class ZoneShare:
     """One zone as one node has it after a tick."""
 
@@ -76,6 +97,8 @@ class ZoneShare:
     # Reactions accepted since the node's previous tick, per ``ReactionKind``.
     reactions: tuple[int, ...] = _NO_REACTIONS
     performers: tuple[SharedPerformer, ...] = ()
+    # Lines said on this node's stage in the tick.
+    lines: tuple[SharedLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +125,17 @@ def encode_node_tick(message: NodeTick) -> bytes:
                     share.population,
                     list(share.reactions),
                     [[p.avatar_id, p.name, p.role, p.entry] for p in share.performers],
+                    [
+                        [
+                            line.id,
+                            line.speaker,
+                            line.speaker_subject,
+                            line.name,
+                            line.text,
+                            line.time,
+                        ]
+                        for line in share.lines
+                    ],
                 ]
                 for share in message.zones
             ],
@@ -118,7 +152,7 @@ def decode_node_tick(data: bytes) -> NodeTick:
     try:
         node, epoch, tick, raw_zones = msgpack.unpackb(data, raw=False)
         zones = []
-        for zone, population, reactions, performers in raw_zones:
+        for zone, population, reactions, performers, lines in raw_zones:
             counts = tuple(int(n) for n in reactions)
             if len(counts) != _KINDS or min(counts, default=0) < 0 or int(population) < 0:
                 raise ValueError("bad counts")
@@ -126,7 +160,11 @@ def decode_node_tick(data: bytes) -> NodeTick:
                 SharedPerformer(int(a), str(name), str(role), bytes(entry))
                 for a, name, role, entry in performers
             )
-            zones.append(ZoneShare(str(zone), int(population), counts, shared))
+            said = tuple(
+                SharedLine(int(i), int(a), str(subject), str(name), str(text), float(at))
+                for i, a, subject, name, text, at in lines[:MAX_SHARED_LINES]
+            )
+            zones.append(ZoneShare(str(zone), int(population), counts, shared, said))
         return NodeTick(str(node), float(epoch), int(tick), tuple(zones))
     except (TypeError, ValueError, msgpack.UnpackException) as error:
         raise ValueError(f"malformed node tick: {type(error).__name__} {error}") from error
@@ -147,6 +185,7 @@ class ZonePeers:
 
     _peers: dict[str, _Peer] = field(default_factory=dict)
     _pending: list[int] = field(default_factory=lambda: [0] * _KINDS)
+    _lines: list[SharedLine] = field(default_factory=list)
 
     def take(self, node: str, epoch: float, tick: int, share: ZoneShare, now: float) -> bool:
         """Take in another node's share of its tick ``tick`` of run ``epoch``; False (and
@@ -157,6 +196,8 @@ class ZonePeers:
         self._peers[node] = _Peer(epoch, tick, now, share)
         for kind, n in enumerate(share.reactions):
             self._pending[kind] += n
+        # Bounded even if this node stops stepping the zone for a while.
+        self._lines = [*self._lines, *share.lines][-MAX_SHARED_LINES * 4 :]
         return True
 
     def forget_silent(self, now: float) -> list[str]:
@@ -179,6 +220,11 @@ class ZonePeers:
         pending = tuple(self._pending)
         self._pending = [0] * _KINDS
         return pending
+
+    def take_lines(self) -> list[SharedLine]:
+        """The other nodes' stage lines not yet relayed here; taking them empties the list."""
+        lines, self._lines = self._lines, []
+        return lines
 
     def nodes(self) -> list[str]:
         """The other nodes heard from."""

@@ -534,3 +534,30 @@ def test_a_silent_node_leaves_the_stage_and_the_count() -> None:
     assert b.city.zones["grounds"].population() == 1
     assert b.events(fan)[-1] == []
     assert all(stage.performers == () for stage in b.stages(fan, b.step(2)))
+
+
+def test_a_stage_line_on_one_node_reaches_the_grounds_on_every_node_once() -> None:
+    a, b = two_nodes()
+    singer = a.join("Singer", *on_stage_x(), role=Role.PERFORMER)
+    fan = b.join("Fan", 0.0, 40.0)
+    grump = b.join("Grump", 0.0, 45.0)
+    # Grump blocked the singer at an earlier visit (blocks are kept by user, not avatar).
+    b.city.member(grump).blocked.add("user:Singer")
+    a.step(), b.step()
+    share(a, b)
+    a.city.post(singer, Say("r1", "near", "함께 불러요!"))
+    a.step()
+    share(a, b)
+    results = b.step(3)
+
+    def lines(avatar_id: int) -> list[dict[str, Any]]:
+        return [m.info for m in b.sent(avatar_id, results) if isinstance(m, ChatMessage)]
+
+    (line,) = lines(fan)
+    assert line["channel"] == "stage" and line["text"] == "함께 불러요!"
+    assert line["from"] == singer
+    assert lines(grump) == []  # blocks hold across nodes: they name the speaker's user
+    # The same tick heard again relays nothing twice.
+    share(a, b)
+    results = b.step()
+    assert lines(fan) == []

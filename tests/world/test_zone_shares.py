@@ -9,6 +9,7 @@ from world.zone_shares import (
     MAX_NODE_TICK_BYTES,
     PEER_SILENCE_S,
     NodeTick,
+    SharedLine,
     SharedPerformer,
     ZonePeers,
     ZoneShare,
@@ -25,7 +26,13 @@ def test_a_node_tick_survives_the_bus_byte_for_byte() -> None:
         1_700_000_000.5,
         42,
         (
-            ZoneShare("festival", 400, (3, 0, 7), (SINGER,)),
+            ZoneShare(
+                "festival",
+                400,
+                (3, 0, 7),
+                (SINGER,),
+                (SharedLine(12, 4097, "oidc:singer", "singer", "함께 불러요!", 1_700_000_000.25),),
+            ),
             ZoneShare("seoul_plaza", 12),
         ),
     )
@@ -39,10 +46,11 @@ def test_a_node_tick_survives_the_bus_byte_for_byte() -> None:
     [
         b"\xc1",
         msgpack.packb(["n", 1.0, 1]),
-        msgpack.packb(["n", 1.0, 1, [["festival", 3, [1, 2], []]]]),
-        msgpack.packb(["n", 1.0, 1, [["festival", -1, [0, 0, 0], []]]]),
-        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, -2, 0], []]]]),
-        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [[1, "a"]]]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", 3, [1, 2], [], []]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", -1, [0, 0, 0], [], []]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, -2, 0], [], []]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [[1, "a"]], []]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [], [[1, 2, "s"]]]]]),
         b"\x90" + b"\x00" * MAX_NODE_TICK_BYTES,
     ],
 )
