@@ -2,7 +2,9 @@
 
 A chosen citizen standing at the bell asks the festival zone to ring (ZONE ``bell.ring``);
 the zone checks where they stand and hands the request here, where the event on now must
-list them as a ringer and the bell must have rested ``BELL_REST_S``. The stroke is then
+list them as a ringer and the bell must have rested ``BELL_REST_S``: the event's last
+stroke is kept in its row (``last_stroke_at``) and taken in one conditional update, so the
+bell rests whichever node each ringer is on (several nodes serve one city). The stroke is then
 scheduled ``STROKE_LEAD_S`` ahead and published to every instance of the grounds
 (``bell.stroke`` with its server time), so every client sounds it at the same instant,
 as with any synchronized moment.
@@ -39,7 +41,6 @@ class Bell:
         self.schedule = schedule
         self.notify = notify
         self.clock = clock
-        self._last = float("-inf")
 
     async def ring(self, intent: Persist) -> Mapping[str, Any]:
         """The ``bell.ring`` intent of the festival zone: the stroke's server time."""
@@ -47,10 +48,16 @@ class Bell:
         event = await self.schedule.ringer_of(subject, intent.zone)
         if event is None:
             raise IntentRefused("only the citizens chosen for this event ring the bell")
-        now = self.clock()
-        if now - self._last < BELL_REST_S:
+        rung = await self.schedule.db.fetch(
+            "UPDATE festival_events SET last_stroke_at = clock_timestamp() WHERE id = $1 "
+            "AND (last_stroke_at IS NULL "
+            "OR last_stroke_at <= clock_timestamp() - make_interval(secs => $2)) RETURNING id",
+            event["id"],
+            BELL_REST_S,
+        )
+        if not rung:
             raise IntentRefused("the bell is still sounding; ring again in a moment")
-        self._last = now
+        now = self.clock()
         stroke = {
             "at": now + STROKE_LEAD_S,
             "by": str(intent.data.get("name", "")),

@@ -200,7 +200,8 @@ class Instance:
             return []
         pos = table.position[:n]
         d2 = (pos[:, 0] - position[0]) ** 2 + (pos[:, 2] - position[2]) ** 2
-        rows = np.flatnonzero(d2 <= radius * radius)
+        # The zone's world holds every instance: this one's rows only.
+        rows = np.flatnonzero((d2 <= radius * radius) & (table.instance[:n] == self.instance))
         ids = table.ids[rows].tolist()
         return [_View(self, i, self.members[i]) for i in ids if i in self.members]
 

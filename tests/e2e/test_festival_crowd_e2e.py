@@ -10,6 +10,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from server.bell import BELL_REST_S, Bell
+from server.zone_store import IntentRefused
+from world.intents import Persist
 from world.roles import Role
 
 pytestmark = pytest.mark.e2e
@@ -164,5 +167,19 @@ async def test_chosen_citizens_ring_the_bell_for_everyone(plaza_factory: Any) ->
     assert stroke == rung.detail
     too_soon = await ringer.zone_request("bell.ring", {})
     assert not too_soon.ok and "still sounding" in too_soon.detail
+    # The bell rests in the database: another node's Bell (its own process, same city)
+    # refuses a stroke too, and none is published.
+    other_node: list[Any] = []
+    bell = Bell(plaza.server.events.schedule, lambda *a, **k: other_node.append(a) or True)
+    intent = Persist("bell.ring", "festival", {"name": "ringer"}, "local:ringer")
+    with pytest.raises(IntentRefused, match="still sounding"):
+        await bell.ring(intent)
+    assert other_node == []
     away = await listener.zone_request("bell.ring", {})
     assert not away.ok and away.detail == "walk up to the bell to ring it"
+    # Rested: the other node's bell takes the next stroke, and this node then refuses.
+    await asyncio.sleep(BELL_REST_S + 0.1)
+    stroke = await bell.ring(intent)
+    assert stroke["at"] > time.time() and len(other_node) == 1
+    again = await ringer.zone_request("bell.ring", {})
+    assert not again.ok and "still sounding" in again.detail

@@ -137,9 +137,12 @@ async def test_the_3d_page_shows_the_stage_the_crowd_and_the_moments(
     for step in range(1, 6):
         await singer.move(0.0, 0.0, WINGS_Z - step, yaw=0.0)
         await asyncio.sleep(0.1)
+    # Named, and come to rest where the last move put it (the view interpolates a tick or
+    # two behind the server, longer on a loaded machine).
     await page.wait_for_function(
-        "(id) => window.__plaza.plaza.stage.drawn.get(id)?.name === 'Singer'",
-        arg=singer.avatar_id,
+        """([id, z]) => { const d = window.__plaza.plaza.stage.drawn.get(id);
+            return d?.name === 'Singer' && Math.abs(d.z - z) < 0.2; }""",
+        arg=[singer.avatar_id, WINGS_Z - 5],
         timeout=WAIT_MS,
     )
     drawn = await page.evaluate(

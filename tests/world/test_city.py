@@ -489,6 +489,9 @@ def test_instances_of_a_zone_share_one_world_and_never_see_each_other() -> None:
     # Four avatars on one spot, in two instances: each sees only its own instance's other.
     assert set(views[ids["a"]].values()) == {ids["b"]}
     assert set(views[ids["c"]].values()) == {ids["d"]}
+    first, second = plaza.instances
+    assert {v.id for v in first.near((1.0, 0.0, 1.0), 10.0)} == {ids["a"], ids["b"]}
+    assert {v.id for v in second.near((1.0, 0.0, 1.0), 10.0)} == {ids["c"], ids["d"]}
 
     # b leaves; c moves to instance 1 (now below its threshold) and must vanish from d's
     # view at once, not linger until d's next interest recompute.
