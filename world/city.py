@@ -235,22 +235,35 @@ class City:
         return out
 
     def directory(self) -> list[dict[str, Any]]:
-        """Zones and their instances with occupancy (``GET /api/zones``)."""
-        return [
-            {
-                "name": name,
-                "title": dict(runtime.spec.layout.titles),
-                "capacity": runtime.capacity,
-                "open_at": runtime.spec.zone_class.open_at,
-                "placement": runtime.spec.zone_class.placement,
-                "entrance": name == self.config.entrance,
-                "avatars": sum(i.count() for i in runtime.instances),
-                "instances": [
-                    {"number": i.instance, "avatars": i.count()} for i in runtime.instances
-                ],
-            }
-            for name, runtime in self.zones.items()
-        ]
+        """Zones and their instances with occupancy (``GET /api/zones``); on a node of a
+        cluster, every node's instances (named by ``node``), as of their last tick."""
+        node = self.config.node
+        out = []
+        for name, runtime in self.zones.items():
+            instances: list[dict[str, Any]] = [
+                {"number": i.instance, "avatars": i.count()} for i in runtime.instances
+            ]
+            if node:
+                for entry in instances:
+                    entry["node"] = node
+                instances += [
+                    {"number": number, "avatars": n, "node": peer}
+                    for peer, number, n in runtime.peers.instances()
+                ]
+                instances.sort(key=lambda e: (e["node"], e["number"]))
+            out.append(
+                {
+                    "name": name,
+                    "title": dict(runtime.spec.layout.titles),
+                    "capacity": runtime.capacity,
+                    "open_at": runtime.spec.zone_class.open_at,
+                    "placement": runtime.spec.zone_class.placement,
+                    "entrance": name == self.config.entrance,
+                    "avatars": runtime.population(),
+                    "instances": instances,
+                }
+            )
+        return out
 
     # -- the other nodes of a cluster (world.zone_shares) ------------------------------------
 
@@ -260,7 +273,13 @@ class City:
         zones = []
         for name, runtime in self.zones.items():
             stage = self.stages.zones.get(name)
-            zones.append(stage.share() if stage else ZoneShare(name, runtime.local_population()))
+            zones.append(
+                stage.share()
+                if stage
+                else ZoneShare(
+                    name, runtime.local_population(), instances=runtime.local_instances()
+                )
+            )
         return NodeTick(self.config.node, self.epoch, self.tick, tuple(zones))
 
     def take_tick(self, tick: NodeTick, now: float) -> bool:

@@ -233,6 +233,7 @@ class StageBroadcast:
             self._local_reactions,
             tuple(performers),
             self._said_last,
+            self.runtime.local_instances(),
         )
 
     # -- the parts of a step ----------------------------------------------------------------

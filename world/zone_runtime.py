@@ -63,6 +63,10 @@ class ZoneRuntime:
         """Avatars in this node's instances of the zone."""
         return sum(i.count() for i in self.instances)
 
+    def local_instances(self) -> tuple[tuple[int, int], ...]:
+        """(instance number, avatars) of this node's instances of the zone."""
+        return tuple((i.instance, i.count()) for i in self.instances)
+
     def choose(
         self,
         member: Member,

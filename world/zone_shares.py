@@ -99,6 +99,8 @@ class ZoneShare:
     performers: tuple[SharedPerformer, ...] = ()
     # Lines said on this node's stage in the tick.
     lines: tuple[SharedLine, ...] = ()
+    # (instance number, avatars) of each of this node's instances of the zone.
+    instances: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def encode_node_tick(message: NodeTick) -> bytes:
                         ]
                         for line in share.lines
                     ],
+                    [list(instance) for instance in share.instances],
                 ]
                 for share in message.zones
             ],
@@ -152,7 +155,7 @@ def decode_node_tick(data: bytes) -> NodeTick:
     try:
         node, epoch, tick, raw_zones = msgpack.unpackb(data, raw=False)
         zones = []
-        for zone, population, reactions, performers, lines in raw_zones:
+        for zone, population, reactions, performers, lines, instances in raw_zones:
             counts = tuple(int(n) for n in reactions)
             if len(counts) != _KINDS or min(counts, default=0) < 0 or int(population) < 0:
                 raise ValueError("bad counts")
@@ -164,7 +167,10 @@ def decode_node_tick(data: bytes) -> NodeTick:
                 SharedLine(int(i), int(a), str(subject), str(name), str(text), float(at))
                 for i, a, subject, name, text, at in lines[:MAX_SHARED_LINES]
             )
-            zones.append(ZoneShare(str(zone), int(population), counts, shared, said))
+            rooms = tuple((int(number), int(n)) for number, n in instances)
+            if any(number < 1 or n < 0 for number, n in rooms):
+                raise ValueError("bad instances")
+            zones.append(ZoneShare(str(zone), int(population), counts, shared, said, rooms))
         return NodeTick(str(node), float(epoch), int(tick), tuple(zones))
     except (TypeError, ValueError, msgpack.UnpackException) as error:
         raise ValueError(f"malformed node tick: {type(error).__name__} {error}") from error
@@ -220,6 +226,14 @@ class ZonePeers:
         pending = tuple(self._pending)
         self._pending = [0] * _KINDS
         return pending
+
+    def instances(self) -> list[tuple[str, int, int]]:
+        """(node, instance number, avatars) of the zone's instances on the other nodes."""
+        return [
+            (node, number, n)
+            for node, p in sorted(self._peers.items())
+            for number, n in p.share.instances
+        ]
 
     def take_lines(self) -> list[SharedLine]:
         """The other nodes' stage lines not yet relayed here; taking them empties the list."""

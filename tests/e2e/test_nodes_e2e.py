@@ -142,6 +142,26 @@ async def test_two_nodes_serve_one_festival_on_one_port(nodes: Nodes) -> None:
         assert fan.welcome["instance"]["node"] == "node-1"
         assert singer.avatar_id != fan.avatar_id  # the nodes split the ids
 
+        # Whichever node answers GET /api/zones (the organizer console's attendance)
+        # counts the whole festival, instance by instance on both nodes.
+        in_festival = 2 + len(spare)
+
+        async def festival() -> dict[str, Any]:
+            zones = (await http_request("GET", nodes.http + "/api/zones")).json()["zones"]
+            (zone,) = [z for z in zones if z["name"] == "festival"]
+            return zone
+
+        # The other node's newest arrivals reach this one with its next tick.
+        for _ in range(50):
+            if (await festival())["avatars"] == in_festival:
+                break
+            await asyncio.sleep(0.1)
+        for _ in range(6):  # new connections: the answers come from either node
+            zone = await festival()
+            assert zone["avatars"] == in_festival
+            assert sum(i["avatars"] for i in zone["instances"]) == in_festival
+            assert {i["node"] for i in zone["instances"]} == {"node-0", "node-1"}
+
         # The performer stands on node 0's stage: the fan on node 1 is shown it.
         await fan.wait_for(
             lambda c: (

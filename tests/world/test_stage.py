@@ -498,6 +498,14 @@ def test_a_performer_on_one_node_is_on_the_stage_of_every_node() -> None:
     # The crowd counts over both nodes; each node's own instances stay its own.
     assert a.city.zones["grounds"].population() == b.city.zones["grounds"].population() == 2
     assert b.city.zones["grounds"].local_population() == 1
+    # Either node's directory (GET /api/zones) lists every node's instances.
+    for node in (a, b):
+        (grounds,) = [z for z in node.city.directory() if z["name"] == "grounds"]
+        assert grounds["avatars"] == 2
+        assert grounds["instances"] == [
+            {"number": 1, "avatars": 1, "node": "a"},
+            {"number": 1, "avatars": 1, "node": "b"},
+        ]
 
 
 def test_reactions_on_one_node_are_counted_once_on_every_node() -> None:

@@ -32,6 +32,7 @@ def test_a_node_tick_survives_the_bus_byte_for_byte() -> None:
                 (3, 0, 7),
                 (SINGER,),
                 (SharedLine(12, 4097, "oidc:singer", "singer", "함께 불러요!", 1_700_000_000.25),),
+                ((1, 398), (2, 2)),
             ),
             ZoneShare("seoul_plaza", 12),
         ),
@@ -50,7 +51,8 @@ def test_a_node_tick_survives_the_bus_byte_for_byte() -> None:
         msgpack.packb(["n", 1.0, 1, [["festival", -1, [0, 0, 0], [], []]]]),
         msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, -2, 0], [], []]]]),
         msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [[1, "a"]], []]]]),
-        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [], [[1, 2, "s"]]]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [], [[1, 2, "s"]], []]]]),
+        msgpack.packb(["n", 1.0, 1, [["festival", 3, [0, 0, 0], [], [], [[0, 3]]]]]),
         b"\x90" + b"\x00" * MAX_NODE_TICK_BYTES,
     ],
 )

@@ -410,7 +410,12 @@ function renderAttendance() {
           el(
             "tr",
             {},
-            el("th", { scope: "row", text: t("instanceN", { n: instance.number }) }),
+            el("th", {
+              scope: "row",
+              text: instance.node
+                ? t("instanceOnNode", { n: instance.number, node: instance.node })
+                : t("instanceN", { n: instance.number }),
+            }),
             el("td", { class: "num", text: instance.avatars.toLocaleString(dateTag()) }),
             el(
               "td",

@@ -160,6 +160,8 @@ const STRINGS = {
   inGrounds: { ko: "축제 마당에 {n}명", en: "{n} in the festival grounds" },
   ofCapacity: { ko: "행사 정원 {n}명", en: "event capacity {n}" },
   instanceN: { ko: "{n}번 인스턴스", en: "Instance {n}" },
+  // A city served by several nodes numbers each node's instances from 1.
+  instanceOnNode: { ko: "{node}의 {n}번 인스턴스", en: "Instance {n} on {node}" },
   colInstance: { ko: "인스턴스", en: "Instance" },
   colAvatars: { ko: "인원", en: "People" },
   colFull: { ko: "채움", en: "Full" },
