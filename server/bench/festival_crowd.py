@@ -269,9 +269,8 @@ class FestivalCrowd:
         return elapsed
 
     def instances(self) -> list[int]:
-        """Avatars per instance of the festival zone in this city."""
-        festival = next(z for z in self.city.directory() if z["name"] == ZONE)
-        return [i["avatars"] for i in festival["instances"]]
+        """Avatars per instance of the festival zone in this city (this node's only)."""
+        return [n for _, n in self.city.zones[ZONE].local_instances()]
 
     def instance_capacity(self) -> int:
         """The festival zone's capacity per instance in this city."""

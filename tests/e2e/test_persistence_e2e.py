@@ -394,7 +394,7 @@ async def test_plaza_migrate_applies_once_then_reports_up_to_date(
     assert code == 0, err
     assert out == (
         "applied 0001_identity\napplied 0002_zones\napplied 0003_civic\napplied 0004_center\n"
-        "applied 0005_center_desks\napplied 0006_events\n"
+        "applied 0005_center_desks\napplied 0006_events\napplied 0007_bell_rest\n"
     )
     tables = {
         r["tablename"]
