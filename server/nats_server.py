@@ -18,7 +18,13 @@ import tempfile
 import time
 from types import TracebackType
 
-__all__ = ["NATS_START_TIMEOUT_S", "NatsServer", "NatsServerError", "nats_server_binary"]
+__all__ = [
+    "NATS_START_TIMEOUT_S",
+    "NatsServer",
+    "NatsServerError",
+    "free_port",
+    "nats_server_binary",
+]
 
 # The binary is up in well under a second; a slow CI machine gets ample room.
 NATS_START_TIMEOUT_S = 15.0
@@ -43,9 +49,10 @@ def nats_server_binary() -> str:
     return found
 
 
-def _free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` right now (for a server about to bind it)."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
 
@@ -54,7 +61,7 @@ class NatsServer:
     """``nats-server`` on 127.0.0.1, started on entering and stopped on leaving."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
         # The server's own log, read back when it fails to start (a pipe nobody reads
         # could fill up and stall a long-running server).

@@ -25,7 +25,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -37,7 +36,7 @@ from server.db.embedded import EmbeddedPostgresError
 from server.db.migrate import MigrationError
 from server.db.session import DatabaseSession
 from server.gateway import WS_PATH
-from server.nats_server import NatsServer, NatsServerError
+from server.nats_server import NatsServer, NatsServerError, free_port
 
 __all__ = ["RESTART_MAX_S", "STOP_TIMEOUT_S", "run_nodes"]
 
@@ -51,14 +50,6 @@ _HEALTHY_RUN_S = 60.0
 # Nodes get this long to close their clients and stop after SIGTERM, then are killed.
 STOP_TIMEOUT_S = 30.0
 _READY = "plaza: ready on "
-
-
-def free_port_on(host: str) -> int:
-    """A port free on ``host`` right now."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class _Node:
@@ -87,9 +78,9 @@ class _Supervisor:
         config = self.config
         # Port 0 would give every node its own free port: pick one for all instead.
         if self.http_port == 0:
-            self.http_port = free_port_on(config.host)
+            self.http_port = free_port(config.host)
         if self.ws_port == 0:
-            self.ws_port = free_port_on(config.host)
+            self.ws_port = free_port(config.host)
         TokenIssuer.load_or_create(config.data_dir)
         database = DatabaseSession(config.data_dir, config.database_url)
         try:

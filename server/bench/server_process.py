@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from server.nats_server import free_port
 
 __all__ = ["RunningServer", "free_port", "running_server"]
 
@@ -28,13 +29,6 @@ class RunningServer:
 
     http: str
     pid: int
-
-
-def free_port() -> int:
-    """A loopback port free right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_ready(http: str, process: subprocess.Popen[bytes]) -> None:

@@ -21,6 +21,20 @@ export class ApiError extends Error {
   }
 }
 
+/** An idempotency key: 32 letters and digits (a random UUID without its dashes). */
+export function newKey(random = globalThis.crypto) {
+  if (random?.randomUUID) return random.randomUUID().replaceAll("-", "");
+  let key = "";
+  while (key.length < 32) key += Math.floor(Math.random() * 36).toString(36);
+  return key;
+}
+
+/** Whether a failed request may be sent again as it was: a network error or a 502/503/504. */
+export function retriable(error) {
+  const status = error?.status;
+  return status === 0 || status === undefined || status === 502 || status === 503 || status === 504;
+}
+
 /** Renew a token when it has less than this left, in seconds (Plaza's tokens live 15 minutes). */
 export const RENEW_BEFORE_S = 120;
 

@@ -3,6 +3,10 @@
 // queue and dashboard rows, idempotency keys. Pure functions, tested in
 // test/center_pages.test.js.
 import { ct, hasText } from "./texts.js";
+import { newKey, retriable } from "../session.js";
+
+// Idempotency keys and retries are the pages' shared request rules (session.js).
+export { newKey, retriable };
 
 /** Ticket states in which the citizen still waits or is being served. */
 export const OPEN_STATES = Object.freeze(["waiting", "called", "in_consultation"]);
@@ -307,19 +311,6 @@ export function percent(share) {
   return `${Math.round((Number(share) || 0) * 100)}%`;
 }
 
-/** An idempotency key: 32 characters of [A-Za-z0-9] (a random UUID without its dashes). */
-export function newKey(random = globalThis.crypto) {
-  if (random?.randomUUID) return random.randomUUID().replaceAll("-", "");
-  let key = "";
-  while (key.length < 32) key += Math.floor(Math.random() * 36).toString(36);
-  return key;
-}
-
-/** Whether a failed request may be sent again as it was: a network error or a 502/503/504. */
-export function retriable(error) {
-  const status = error?.status;
-  return status === 0 || status === undefined || status === 502 || status === 503 || status === 504;
-}
 
 /**
  * The number a citizen means to take: one idempotency key from the first press until the

@@ -3,6 +3,10 @@
 // presets (the Bosingak bell, "fireworks in 5 s"), the server clock estimated from HTTP
 // `Date` headers, request bodies and error texts. Pure, tested in test/events_pages.test.js.
 import { TEXT_LOCALES, et, hasText } from "./texts.js";
+import { newKey, retriable } from "../session.js";
+
+// Idempotency keys and retries are the pages' shared request rules (session.js).
+export { newKey, retriable };
 
 /** Korea Standard Time, minutes east of UTC (no daylight saving). */
 export const KST_OFFSET_MIN = 9 * 60;
@@ -291,19 +295,6 @@ export function fingerprint(value) {
   return JSON.stringify(value ?? null);
 }
 
-/** An idempotency key: 32 letters and digits (a random UUID without its dashes). */
-export function newKey(random = globalThis.crypto) {
-  if (random?.randomUUID) return random.randomUUID().replaceAll("-", "");
-  let key = "";
-  while (key.length < 32) key += Math.floor(Math.random() * 36).toString(36);
-  return key;
-}
-
-/** Whether a failed request may be sent again as it was: a network error or a 502/503/504. */
-export function retriable(error) {
-  const status = error?.status;
-  return status === 0 || status === undefined || status === 502 || status === 503 || status === 504;
-}
 
 /**
  * One idempotency key per action meant (docs/protocol.md §16.8): pressing again for the same
